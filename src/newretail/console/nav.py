@@ -1,0 +1,76 @@
+"""The console's left navigation, by domain. An entry shows only to roles with its permission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from newretail.tenancy.roles import Perm
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    perm: str | None = None
+
+
+@dataclass(frozen=True)
+class NavSection:
+    label: str
+    items: tuple[NavItem, ...]
+
+
+NAV: tuple[NavSection, ...] = (
+    NavSection(_("Overview"), (NavItem(_("Dashboard"), "console:home"),)),
+    NavSection(
+        _("Catalog"),
+        (
+            NavItem(_("Products"), "console:product_list", Perm.CATALOG_VIEW),
+            NavItem(_("Categories"), "console:category_list", Perm.CATALOG_VIEW),
+            NavItem(_("Brands"), "console:brand_list", Perm.CATALOG_VIEW),
+            NavItem(_("Import / export"), "console:product_import", Perm.CATALOG_IMPORT),
+        ),
+    ),
+    NavSection(
+        _("Inventory"),
+        (
+            NavItem(_("Stock"), "console:stock_list", Perm.INVENTORY_VIEW),
+            NavItem(_("Movements"), "console:movement_list", Perm.INVENTORY_VIEW),
+            NavItem(_("Low stock"), "console:low_stock", Perm.INVENTORY_VIEW),
+            NavItem(_("Purchase orders"), "console:purchase_order_list", Perm.INVENTORY_PURCHASE),
+            NavItem(_("Suppliers"), "console:supplier_list", Perm.INVENTORY_PURCHASE),
+            NavItem(_("Transfers"), "console:transfer_list", Perm.INVENTORY_TRANSFER),
+            NavItem(_("Stocktakes"), "console:stocktake_list", Perm.INVENTORY_STOCKTAKE),
+        ),
+    ),
+    NavSection(
+        _("Organisation"),
+        (
+            NavItem(_("Stores"), "console:store_list", Perm.STORES_VIEW),
+            NavItem(_("Warehouses"), "console:warehouse_list", Perm.STORES_VIEW),
+            NavItem(_("Staff"), "console:staff_list", Perm.STAFF_VIEW),
+            NavItem(_("Audit log"), "console:audit_list", Perm.AUDIT_VIEW),
+        ),
+    ),
+)
+
+
+def nav_for(user, current_path: str) -> list[dict]:
+    sections = []
+    for section in NAV:
+        items = []
+        for item in section.items:
+            if item.perm and not user.has_perm_code(item.perm):
+                continue
+            try:
+                url = reverse(item.url_name)
+            except NoReverseMatch:  # a domain whose pages are not installed yet
+                continue
+            active = current_path == url or (url != reverse("console:home") and current_path.startswith(url))
+            items.append({"label": item.label, "url": url, "active": active})
+        if items:
+            sections.append({"label": section.label, "items": items})
+    return sections

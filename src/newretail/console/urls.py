@@ -1,0 +1,13 @@
+"""Console URLs: each page module owns its ``urlpatterns``; this file only joins them."""
+
+from newretail.console.views import auth, catalog, home, inventory, organisation
+
+app_name = "console"
+
+urlpatterns = [
+    *auth.urlpatterns,
+    *home.urlpatterns,
+    *organisation.urlpatterns,
+    *catalog.urlpatterns,
+    *inventory.urlpatterns,
+]

@@ -1,0 +1,3 @@
+"""Console pages for inventory."""
+
+urlpatterns: list = []

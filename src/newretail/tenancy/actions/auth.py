@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+
+from newretail.core import clock, ratelimit
+from newretail.core.errors import DomainError
+from newretail.tenancy.access import require_staff
+from newretail.tenancy.errors import TenancyError
+from newretail.tenancy.models import ApiToken, User
+
+TOKEN_PREFIX = "nr_"
+
+
+def authenticate_staff(*, username: str, password: str, ip: str) -> User:
+    """Check a console/POS login. Attempts are rate-limited per (username, ip) and per ip in the
+    shared cache, so guessing a password is slow even across web processes. A successful login
+    clears the per-username counter."""
+    username = (username or "").strip()[:150]
+    user_key = f"login:{username.lower()}:{ip}"
+    ratelimit.hit(user_key, limit=settings.LOGIN_RATE_LIMIT, window_seconds=settings.LOGIN_RATE_WINDOW)
+    ratelimit.hit(
+        f"login-ip:{ip}", limit=settings.LOGIN_RATE_LIMIT_PER_IP, window_seconds=settings.LOGIN_RATE_WINDOW
+    )
+    user = authenticate(username=username, password=password)
+    if user is None or not user.is_active:
+        raise DomainError(TenancyError.LOGIN_FAILED)
+    ratelimit.reset(user_key)
+    return user
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_api_token(*, actor: User, name: str) -> tuple[ApiToken, str]:
+    """Create a bearer token for the actor. The raw token is returned once and never stored."""
+    require_staff(actor)
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        merchant_id=actor.merchant_id,
+        user=actor,
+        name=name[:64] or "api",
+        prefix=raw[:10],
+        token_hash=_hash_token(raw),
+    )
+    return token, raw
+
+
+def user_for_token(raw: str) -> User | None:
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "user__merchant")
+        .filter(token_hash=_hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_merchant_staff or token.user.merchant_id != token.merchant_id:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=clock.now())
+    return token.user
