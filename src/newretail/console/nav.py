@@ -53,6 +53,7 @@ NAV: tuple[NavSection, ...] = (
             NavItem(_("Warehouses"), "console:warehouse_list", Perm.STORES_VIEW),
             NavItem(_("Staff"), "console:staff_list", Perm.STAFF_VIEW),
             NavItem(_("Audit log"), "console:audit_list", Perm.AUDIT_VIEW),
+            NavItem(_("Background jobs"), "console:job_list"),
         ),
     ),
 )

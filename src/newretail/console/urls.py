@@ -1,6 +1,6 @@
 """Console URLs: each page module owns its ``urlpatterns``; this file only joins them."""
 
-from newretail.console.views import auth, catalog, home, inventory, organisation
+from newretail.console.views import auth, catalog, home, inventory, jobs, organisation
 
 app_name = "console"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     *auth.urlpatterns,
     *home.urlpatterns,
     *organisation.urlpatterns,
+    *jobs.urlpatterns,
     *catalog.urlpatterns,
     *inventory.urlpatterns,
 ]

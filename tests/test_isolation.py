@@ -1,0 +1,154 @@
+"""Tenant isolation across every console URL and every API route.
+
+For each route that takes an object id, the test builds two merchants with one of everything,
+then checks: merchant A's owner reaching A's object does not get 404 (the route works), and
+reaching merchant B's object gets 404 (never 200, never 403, so ids don't leak).
+
+A new route with an id must be added to ``CONSOLE_OBJECTS`` / ``API_PARAMS`` (and write routes to
+``API_BODIES``), otherwise ``test_every_route_is_covered`` fails: isolation is proven, not assumed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from newretail.api.urls import api
+from newretail.core.models import Job
+from newretail.core.testing import bearer, make_staff, make_store
+from newretail.tenancy.roles import Role
+
+pytestmark = [pytest.mark.django_db, pytest.mark.integration]
+
+
+def build_world(owner) -> dict[str, object]:
+    """One object of every kind a route can address, owned by ``owner``'s merchant."""
+    store = make_store(owner)
+    world: dict[str, object] = {
+        "store": store,
+        "warehouse": store.warehouses.get(),
+        "staff": make_staff(owner, Role.CASHIER, stores=[store]),
+        "job": Job.objects.create(
+            merchant_id=owner.merchant_id,
+            kind="test",
+            status=Job.Status.SUCCEEDED,
+            result_file=ContentFile(b"x", name="r.txt"),
+        ),
+    }
+    for extend in WORLD_EXTENSIONS:
+        world.update(extend(owner, world))
+    return world
+
+
+# Domains add builders here: (owner, world) -> {name: object}.
+WORLD_EXTENSIONS: list = []
+
+# console URL name -> world key of the object its <int:pk> addresses
+CONSOLE_OBJECTS: dict[str, str] = {
+    "store_edit": "store",
+    "staff_edit": "staff",
+    "staff_reset_password": "staff",
+    "job_detail": "job",
+    "job_result_file": "job",
+}
+
+# API path parameter name -> world key
+API_PARAMS: dict[str, str] = {
+    "store_id": "store",
+    "warehouse_id": "warehouse",
+    "staff_id": "staff",
+}
+
+# (method, path template) -> a valid body for write routes that take an id, so that the request
+# reaches the lookup (an invalid body would be refused with 422 before it).
+API_BODIES: dict[tuple[str, str], dict] = {
+    ("PATCH", "/api/v1/stores/{store_id}"): {"name": "改名"},
+}
+
+
+def console_routes() -> list[tuple[str, str]]:
+    """(url name, route) for every console pattern with an int id."""
+    found = []
+
+    def walk(patterns, prefix, namespace):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + str(p.pattern), p.namespace or namespace)
+            elif isinstance(p, URLPattern) and namespace == "console" and "<int:" in str(p.pattern):
+                found.append((p.name, prefix + str(p.pattern)))
+
+    walk(get_resolver().url_patterns, "/", None)
+    return found
+
+
+def api_routes() -> list[tuple[str, str]]:
+    schema = api.get_openapi_schema()
+    order = ["get", "post", "put", "patch", "delete"]  # deletes last: they remove the world's objects
+    routes = [
+        (method, path)
+        for path, operations in schema["paths"].items()
+        if "{" in path
+        for method in operations
+        if method in order
+    ]
+    return [(method.upper(), path) for method, path in sorted(routes, key=lambda r: order.index(r[0]))]
+
+
+def fill_console(route: str, obj) -> str:
+    return re.sub(r"<int:\w+>", str(obj.pk), route)
+
+
+def fill_api(path: str, world) -> str:
+    return re.sub(r"{(\w+)}", lambda m: str(world[API_PARAMS[m.group(1)]].pk), path)
+
+
+def test_every_route_is_covered():
+    missing_console = [name for name, _ in console_routes() if name not in CONSOLE_OBJECTS]
+    missing_params = sorted(
+        {p for _, path in api_routes() for p in re.findall(r"{(\w+)}", path)} - set(API_PARAMS)
+    )
+    missing_bodies = [
+        (m, p) for m, p in api_routes() if m in {"POST", "PUT", "PATCH"} and (m, p) not in API_BODIES
+    ]
+    assert not missing_console, f"console routes without an isolation object: {missing_console}"
+    assert not missing_params, f"API path parameters without an isolation object: {missing_params}"
+    assert not missing_bodies, f"API write routes without an isolation body: {missing_bodies}"
+
+
+@pytest.fixture
+def worlds(owner, other_owner):
+    return build_world(owner), build_world(other_owner)
+
+
+def test_console_refuses_other_merchants_ids(client, owner, worlds):
+    mine, theirs = worlds
+    client.force_login(owner)
+    for name, route in console_routes():
+        key = CONSOLE_OBJECTS[name]
+        own = client.get(fill_console(route, mine[key]))
+        assert own.status_code != 404, f"{name}: own object gave 404, the route is broken"
+        foreign = client.get(fill_console(route, theirs[key]))
+        assert foreign.status_code == 404, f"GET {name} with another merchant's id gave {foreign.status_code}"
+        foreign_post = client.post(fill_console(route, theirs[key]), {})
+        assert foreign_post.status_code == 404, (
+            f"POST {name} with another merchant's id gave {foreign_post.status_code}"
+        )
+
+
+def test_api_refuses_other_merchants_ids(client, owner, worlds):
+    mine, theirs = worlds
+    headers = bearer(owner)
+    for method, path in api_routes():
+        body = API_BODIES.get((method, path))
+        kwargs = {"content_type": "application/json", "data": body} if body is not None else {}
+        call = getattr(client, method.lower())
+        own = call(fill_api(path, mine), **kwargs, **headers)
+        assert own.status_code != 404, f"{method} {path}: own object gave 404 ({own.content[:200]})"
+        foreign = call(fill_api(path, theirs), **kwargs, **headers)
+        assert foreign.status_code == 404, (
+            f"{method} {path} with another merchant's id gave {foreign.status_code}"
+        )
+        assert foreign.json()["code"] == "not_found"
