@@ -32,7 +32,9 @@ def login_view(request):
             )
         except DomainError as error:
             context["error"] = error.message
-            status = error.status
+            # A wrong password re-renders the form (200, like Django's LoginView); only the rate
+            # limit answers with its own status so that scripts see 429.
+            status = 429 if error.status == 429 else 200
         else:
             login(request, user)
             if user.is_merchant_staff:
