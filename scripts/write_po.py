@@ -15,13 +15,15 @@ def main(source: str, target: str) -> int:
     new = runpy.run_path(source)["T"]
     path = Path(target)
     catalog = Catalog(locale="zh_Hans", project="NewRetail", charset="utf-8", fuzzy=False)
+    entries: dict[tuple[str, str | None], str] = {}
     if path.exists():
         with path.open("rb") as handle:
             for message in read_po(handle):
                 if message.id and message.string:
-                    catalog.add(message.id, message.string, context=message.context)
-    for msgid, text in new.items():
-        catalog.add(msgid, text)
+                    entries[(message.id, message.context)] = message.string
+    entries.update({(msgid, None): text for msgid, text in new.items()})
+    for (msgid, context), text in entries.items():
+        catalog.add(msgid, text, context=context)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
         write_po(handle, catalog, sort_output=True, width=0, omit_header=False)
