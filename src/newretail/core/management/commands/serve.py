@@ -13,6 +13,7 @@ import sys
 import time
 
 from django.conf import settings
+from django.core import checks
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="do not start the Huey worker")
 
     def handle(self, *args, **options):
-        self.check(include_deployment_checks=not settings.DEBUG, fail_level="ERROR")
+        self.check(include_deployment_checks=not settings.DEBUG, fail_level=checks.ERROR)
         if not settings.DEBUG and settings.SECRET_KEY == settings.DEFAULT_SECRET_KEY:
             raise CommandError("DEBUG is off and SECRET_KEY is the development default: refusing to start.")
         if not settings.DEBUG:
