@@ -54,6 +54,7 @@ NAV: tuple[NavSection, ...] = (
             NavItem(_("Staff"), "console:staff_list", Perm.STAFF_VIEW),
             NavItem(_("Audit log"), "console:audit_list", Perm.AUDIT_VIEW),
             NavItem(_("Background jobs"), "console:job_list"),
+            NavItem(_("Event deliveries"), "console:event_delivery_list", Perm.SYSTEM_MANAGE),
         ),
     ),
 )

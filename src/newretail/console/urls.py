@@ -1,6 +1,6 @@
 """Console URLs: each page module owns its ``urlpatterns``; this file only joins them."""
 
-from newretail.console.views import auth, catalog, home, inventory, jobs, organisation
+from newretail.console.views import auth, catalog, events, home, inventory, jobs, organisation
 
 app_name = "console"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     *home.urlpatterns,
     *organisation.urlpatterns,
     *jobs.urlpatterns,
+    *events.urlpatterns,
     *catalog.urlpatterns,
     *inventory.urlpatterns,
 ]

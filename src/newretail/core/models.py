@@ -69,3 +69,49 @@ class Job(MerchantOwned):
         if self.is_done and self.status == self.Status.SUCCEEDED:
             return 100
         return min(100, int(self.progress * 100 / self.total)) if self.total else 0
+
+
+class Event(MerchantOwned):
+    """A domain event in the outbox, recorded in the same transaction as the write it describes
+    (``order.paid``, ``order.refunded``…). Each subscribed handler gets one ``EventDelivery``."""
+
+    name = models.CharField(_("event"), max_length=64, db_index=True)
+    aggregate_type = models.CharField(_("object type"), max_length=64, blank=True)
+    aggregate_id = models.CharField(_("object id"), max_length=64, blank=True)
+    payload = models.JSONField(_("payload"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["merchant", "aggregate_type", "aggregate_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.aggregate_type}#{self.aggregate_id}"
+
+
+class EventDelivery(MerchantOwned):
+    """One handler's delivery of one event. The handler's writes and the ``succeeded`` mark
+    commit in one transaction, so a delivery takes effect exactly once even if a worker dies."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    handler = models.CharField(_("handler"), max_length=100)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.IntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), db_index=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("event delivery")
+        verbose_name_plural = _("event deliveries")
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["event", "handler"], name="event_delivery_once_per_handler")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]

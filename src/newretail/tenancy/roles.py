@@ -30,6 +30,7 @@ class Perm(models.TextChoices):
     INVENTORY_TRANSFER = "inventory.transfer", _("Transfer stock between warehouses")
     INVENTORY_STOCKTAKE = "inventory.stocktake", _("Count and post stocktakes")
     AUDIT_VIEW = "audit.view", _("View the audit log")
+    SYSTEM_MANAGE = "system.manage", _("See and retry failed background deliveries")
 
 
 ALL_PERMS = frozenset(Perm)
