@@ -25,10 +25,20 @@ ROOT = Path(__file__).resolve().parent.parent
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
 PAGES = [
-    "/console/", "/console/stores/", "/console/staff/", "/console/products/", "/console/products/?q=kkl",
-    "/console/stock/", "/console/low-stock/", "/console/purchase-orders/", "/api/v1/me",
-    "/api/v1/catalog/search?q=kele", "/api/v1/catalog/products", "/api/v1/inventory/stock",
-    "/api/v1/shop/linli/products?q=niunai", "/api/docs",
+    "/console/",
+    "/console/stores/",
+    "/console/staff/",
+    "/console/products/",
+    "/console/products/?q=kkl",
+    "/console/stock/",
+    "/console/low-stock/",
+    "/console/purchase-orders/",
+    "/api/v1/me",
+    "/api/v1/catalog/search?q=kele",
+    "/api/v1/catalog/products",
+    "/api/v1/inventory/stock",
+    "/api/v1/shop/linli/products?q=niunai",
+    "/api/docs",
 ]
 
 
@@ -48,8 +58,11 @@ def main() -> int:
     run([python, "manage.py", "load_demo"], env)
     demo_seconds = time.perf_counter() - started
     server = subprocess.Popen(
-        [python, "manage.py", "serve", "--port", str(PORT)], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [python, "manage.py", "serve", "--port", str(PORT)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(100):

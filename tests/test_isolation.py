@@ -21,6 +21,7 @@ from newretail.core import clock
 from newretail.core.models import Event, EventDelivery, Job
 from newretail.core.testing import bearer, make_staff, make_store
 from newretail.tenancy.roles import Role
+from tests.inventory import isolation as inventory_isolation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
@@ -165,3 +166,10 @@ def test_api_refuses_other_merchants_ids(client, owner, worlds):
             f"{method} {path} with another merchant's id gave {foreign.status_code}"
         )
         assert foreign.json()["code"] == "not_found"
+
+
+# Each domain keeps its builder and route tables in tests/<domain>/isolation.py.
+WORLD_EXTENSIONS.append(inventory_isolation.build)
+CONSOLE_OBJECTS.update(inventory_isolation.CONSOLE_OBJECTS)
+API_PARAMS.update(inventory_isolation.API_PARAMS)
+API_BODIES.update(inventory_isolation.API_BODIES)
