@@ -11,6 +11,8 @@ from django.conf import settings
 
 from newretail.core import testing
 
+pytest_plugins = ["tests.browser_support"]
+
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
 
 

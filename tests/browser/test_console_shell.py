@@ -1,7 +1,7 @@
 import pytest
 
 from newretail.core.testing import PASSWORD, make_store
-from tests.browser.conftest import NARROW, login, screenshot
+from tests.browser_support import NARROW, login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

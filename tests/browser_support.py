@@ -1,4 +1,5 @@
-"""Playwright on Debian's chromium against pytest-django's live server.
+"""Playwright on Debian's chromium against pytest-django's live server (a pytest plugin loaded by
+tests/conftest.py, so browser tests can live beside their domain's other tests).
 
 Every page a test opens is watched for JavaScript errors (console errors and uncaught
 exceptions); any of them fails the test. Screenshots go to var/screenshots/ for a person to look at.
