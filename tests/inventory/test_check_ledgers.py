@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from newretail.core.ledgers import find_differences
 from newretail.inventory.actions.reservations import reserve_stock
-from newretail.inventory.ledger_check import find_differences
 from newretail.inventory.models import StockLevel
 from tests.inventory.conftest import level_of, receive
 

@@ -13,10 +13,10 @@ from django.db import connection
 
 from newretail.core import testing
 from newretail.core.errors import DomainError
+from newretail.core.ledgers import find_differences
 from newretail.inventory.actions.ledger import post_movement
 from newretail.inventory.actions.purchasing import create_purchase_order, create_supplier
 from newretail.inventory.actions.reservations import reserve_stock
-from newretail.inventory.ledger_check import find_differences
 from newretail.inventory.models import PurchaseOrder, Reservation, StockMovement
 from tests.inventory.conftest import level_of, make_sku, receive
 

@@ -1,81 +1,16 @@
-"""Ledger checks: every balance row is a cache of an append-only ledger, and a checker rebuilds
-the balances from the ledger and lists where the cache differs.
-
-The registry is generic so that later ledgers (points, wallet, commissions) plug in with
-``@register_checker`` and are run by the same ``check_ledgers`` command. It lives here until a
-second ledger exists; then it moves to ``newretail/core/ledgers.py`` (see the module docstring of
-``inventory/management/commands/check_ledgers.py``).
-"""
+"""The stock ledger's checker: each StockLevel (the cache) against the sum of its movements and
+of its active reservations. Registered with core.ledgers when the inventory app is ready."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from newretail.core.ledgers import LedgerDifference, register_checker
 from newretail.inventory.models import Reservation, StockLevel, StockMovement
-
-
-@dataclass(frozen=True)
-class LedgerDifference:
-    """One cached balance that disagrees with its ledger."""
-
-    ledger: str  # e.g. "stock"
-    merchant_id: int
-    key: dict[str, object]  # what identifies the balance, e.g. {"warehouse": "WH1", "sku": "A01"}
-    field: str  # e.g. "on_hand"
-    cached: int
-    ledger_value: int
-    # Anything the checker needs to repair the row (not printed).
-    fix_data: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
-
-    def describe(self) -> str:
-        key = " ".join(f"{k}={v}" for k, v in self.key.items())
-        return (
-            f"{self.ledger}.{self.field} merchant={self.merchant_id} {key}: "
-            f"cached {self.cached}, ledger {self.ledger_value}"
-        )
-
-
-@dataclass(frozen=True)
-class LedgerChecker:
-    name: str
-    find: Callable[[], Iterable[LedgerDifference]]
-    fix: Callable[[list[LedgerDifference]], int]  # returns how many differences it repaired
-
-
-CHECKERS: dict[str, LedgerChecker] = {}
-
-
-def register_checker(name: str, *, fix: Callable[[list[LedgerDifference]], int]):
-    """Decorator for a function that yields the differences of one ledger."""
-
-    def decorator(find: Callable[[], Iterable[LedgerDifference]]):
-        CHECKERS[name] = LedgerChecker(name=name, find=find, fix=fix)
-        return find
-
-    return decorator
-
-
-def find_differences(names: Iterable[str] | None = None) -> list[LedgerDifference]:
-    selected = list(names) if names else sorted(CHECKERS)
-    differences: list[LedgerDifference] = []
-    for name in selected:
-        differences.extend(CHECKERS[name].find())
-    return differences
-
-
-def fix_differences(differences: list[LedgerDifference]) -> int:
-    fixed = 0
-    for name in sorted({d.ledger for d in differences}):
-        fixed += CHECKERS[name].fix([d for d in differences if d.ledger == name])
-    return fixed
-
-
-# --- stock -----------------------------------------------------------------------------------
 
 
 def _ledger_sums():

@@ -2,15 +2,13 @@
 ledger and print each difference (merchant, key, cached, ledger). Exits 1 if any difference is
 left; ``--fix`` rewrites the caches from the ledgers first.
 
-Checkers come from the registry in ``newretail.inventory.ledger_check`` (stock for now). When the
-points and wallet ledgers arrive, move that module to ``newretail/core/ledgers.py`` and this
-command to ``core/management/commands``, and let each domain register its checker from its
-AppConfig.ready().
+Checkers come from the registry in ``newretail.core.ledgers``; each domain registers its own
+from its AppConfig.ready() (stock: inventory/ledger_check.py).
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from newretail.inventory.ledger_check import CHECKERS, find_differences, fix_differences
+from newretail.core.ledgers import CHECKERS, find_differences, fix_differences
 
 
 class Command(BaseCommand):
