@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from newretail.api.base import ERRORS, actor_of
 from newretail.core.tenancy import get_owned
@@ -120,7 +120,7 @@ def list_stores(request):
 @router.post("/stores", response={201: StoreOut, **ERRORS})
 def create_store(request, payload: StoreIn):
     store = store_actions.create_store(actor=actor_of(request), **payload.dict())
-    return 201, store
+    return Status(201, store)
 
 
 @router.get("/stores/{store_id}", response={200: StoreOut, **ERRORS})

@@ -6,3 +6,7 @@ class CatalogConfig(AppConfig):
     name = "newretail.catalog"
     label = "catalog"
     verbose_name = _("Catalog")
+
+    def ready(self) -> None:
+        # Registers the product import/export job handlers: the Huey worker loads no URLconf.
+        from newretail.catalog import jobs  # noqa: F401

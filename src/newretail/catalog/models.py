@@ -154,6 +154,7 @@ class Sku(MerchantOwned):
     weight_g = models.IntegerField(_("shipping weight (g)"), default=0, validators=[MinValueValidator(0)])
     is_active = models.BooleanField(_("active"), default=True)
     is_deleted = models.BooleanField(_("deleted"), default=False)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Bumped on every change that a POS or shelf label must learn about (incremental sync).
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
@@ -218,11 +219,22 @@ class StorePrice(MerchantOwned):
 
 class SearchToken(MerchantOwned):
     """One searchable token of a SKU (a jieba word, a pinyin spelling or initials, a barcode, a
-    PLU). Search is a prefix range scan on (merchant, token): fast on SQLite and PostgreSQL."""
+    PLU). Search is a prefix range scan on (merchant, token): fast on SQLite and PostgreSQL.
 
-    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="+")
+    Both indexes hold every column a query reads, so search never visits the table (index-only
+    scans on both databases). On PostgreSQL the column uses the "C" collation
+    (migration 0002) so that ``token < term || U+FFFF`` is a byte-wise prefix bound whatever
+    the database's default collation."""
+
+    # Indexed by search_token_sku below (sku first), which also serves deletes and cascades.
+    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="+", db_index=False)
     token = models.CharField(max_length=64)
     weight = models.SmallIntegerField(default=1)
 
     class Meta:
-        indexes = [models.Index(fields=["merchant", "token"], name="search_token_prefix")]
+        indexes = [
+            # Prefix range scans of one term: (merchant, token) -> sku, weight without the table.
+            models.Index(fields=["merchant", "token", "sku", "weight"], name="search_token_prefix_cover"),
+            # "Does this SKU also match that term?" for the other terms of a query.
+            models.Index(fields=["sku", "token", "weight"], name="search_token_sku"),
+        ]

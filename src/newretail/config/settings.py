@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "newretail.inventory",
     "newretail.console",
     "newretail.api",
+    "newretail.demo",
 ]
 
 MIDDLEWARE = [

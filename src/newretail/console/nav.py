@@ -61,6 +61,9 @@ NAV: tuple[NavSection, ...] = (
 
 
 def nav_for(user, current_path: str) -> list[dict]:
+    """The sections and items ``user`` may see; the item whose URL is the longest prefix of the
+    current path is active (so /console/products/import/ marks 导入 / 导出, not 商品列表)."""
+    home = reverse("console:home")
     sections = []
     for section in NAV:
         items = []
@@ -71,8 +74,15 @@ def nav_for(user, current_path: str) -> list[dict]:
                 url = reverse(item.url_name)
             except NoReverseMatch:  # a domain whose pages are not installed yet
                 continue
-            active = current_path == url or (url != reverse("console:home") and current_path.startswith(url))
-            items.append({"label": item.label, "url": url, "active": active})
+            items.append({"label": item.label, "url": url, "active": False})
         if items:
             sections.append({"label": section.label, "items": items})
+    matches = [
+        item
+        for section in sections
+        for item in section["items"]
+        if current_path == item["url"] or (item["url"] != home and current_path.startswith(item["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
     return sections

@@ -1,6 +1,6 @@
 """Console URLs: each page module owns its ``urlpatterns``; this file only joins them."""
 
-from newretail.console.views import auth, catalog, events, home, inventory, jobs, organisation
+from newretail.console.views import auth, catalog, catalog_io, events, home, inventory, jobs, organisation
 
 app_name = "console"
 
@@ -11,5 +11,6 @@ urlpatterns = [
     *jobs.urlpatterns,
     *events.urlpatterns,
     *catalog.urlpatterns,
+    *catalog_io.urlpatterns,
     *inventory.urlpatterns,
 ]

@@ -26,14 +26,20 @@ logger = logging.getLogger(__name__)
 
 JobHandler = Callable[[Job, "Progress"], dict[str, Any]]
 HANDLERS: dict[str, JobHandler] = {}
+LABELS: dict[str, Any] = {}  # kind -> human name shown on the job pages
 
 
-def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
+def job_handler(kind: str, *, label: Any = None) -> Callable[[JobHandler], JobHandler]:
     def register(handler: JobHandler) -> JobHandler:
         HANDLERS[kind] = handler
+        LABELS[kind] = label or kind
         return handler
 
     return register
+
+
+def kind_label(kind: str) -> str:
+    return str(LABELS.get(kind, kind))
 
 
 class Progress:

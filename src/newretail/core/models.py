@@ -65,6 +65,12 @@ class Job(MerchantOwned):
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
     @property
+    def kind_label(self) -> str:
+        from newretail.core.jobs import kind_label
+
+        return kind_label(self.kind)
+
+    @property
     def percent(self) -> int:
         if self.is_done and self.status == self.Status.SUCCEEDED:
             return 100
