@@ -71,8 +71,11 @@ test-scale: deps
 	  DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -n 2 --dist loadgroup -m "integration or postgres or redis"; \
 	fi
 
+# Benchmarks (never part of the test suite); figures go in docs/benchmarks.md.
 bench: setup
-	$(PY) bench/run_all.py
+	$(PY) bench/bench_search.py
+	$(PY) bench/bench_import.py
+	$(PY) bench/bench_memory.py
 
 clean:
 	rm -rf $(VENV) $(UV_BOOT) node_modules var src/newretail/static/vendor

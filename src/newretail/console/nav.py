@@ -31,6 +31,7 @@ NAV: tuple[NavSection, ...] = (
             NavItem(_("Products"), "console:product_list", Perm.CATALOG_VIEW),
             NavItem(_("Categories"), "console:category_list", Perm.CATALOG_VIEW),
             NavItem(_("Brands"), "console:brand_list", Perm.CATALOG_VIEW),
+            NavItem(_("Tags"), "console:tag_list", Perm.CATALOG_VIEW),
             NavItem(_("Import / export"), "console:product_import", Perm.CATALOG_IMPORT),
         ),
     ),
