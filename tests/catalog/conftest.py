@@ -77,3 +77,14 @@ def coke(owner, drinks, coke_brand):
             },
         ],
     )
+
+
+def png_bytes(size: tuple[int, int] = (64, 64), colour: str = "red") -> bytes:
+    """A real PNG picture, made with Pillow."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from django.core.files.base import ContentFile
+
 from newretail.catalog.actions.brands import create_brand, create_tag
 from newretail.catalog.actions.categories import create_category
 from newretail.catalog.actions.products import create_product
+from newretail.catalog.models import ProductImage
 
-from .conftest import new_barcode
+from .conftest import new_barcode, png_bytes
 
 _plus = iter(range(90001, 99999))
 
@@ -43,7 +46,10 @@ def build_catalog_world(owner, world) -> dict[str, object]:
         unit="kg",
         skus=[{"price_fen": 990, "plu": plu}],
     )
+    picture = ProductImage(merchant_id=owner.merchant_id, product=product, sort_order=1)
+    picture.image.save("isolation.png", ContentFile(png_bytes()), save=True)
     return {
+        "catalog_image": picture,
         "catalog_category": category,
         "catalog_brand": brand,
         "catalog_tag": tag,
@@ -68,6 +74,9 @@ CONSOLE_OBJECTS = {
     "brand_edit": "catalog_brand",
     "brand_delete": "catalog_brand",
     "tag_delete": "catalog_tag",
+    "product_images": "catalog_product",
+    "product_image_delete": "catalog_image",
+    "product_image_main": "catalog_image",
 }
 
 API_PARAMS = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from newretail.api.base import ERRORS, actor_of
@@ -365,14 +365,17 @@ def list_categories(request):
 def create_category(request, payload: CategoryIn):
     category = category_actions.create_category(actor=actor_of(request), **payload.dict())
     depth = category_actions.depth_of(category)
-    return 201, CategoryOut(
-        id=category.pk,
-        name=category.name,
-        parent_id=category.parent_id,
-        sort_order=category.sort_order,
-        is_active=category.is_active,
-        depth=depth,
-        product_count=0,
+    return Status(
+        201,
+        CategoryOut(
+            id=category.pk,
+            name=category.name,
+            parent_id=category.parent_id,
+            sort_order=category.sort_order,
+            is_active=category.is_active,
+            depth=depth,
+            product_count=0,
+        ),
     )
 
 
@@ -395,7 +398,7 @@ def update_category(request, category_id: Id, payload: CategoryPatch):
 @router.delete("/categories/{category_id}", response={204: None, **ERRORS})
 def delete_category(request, category_id: Id):
     category_actions.delete_category(actor=actor_of(request), category_id=category_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/brands", response={200: list[BrandOut], **ERRORS})
@@ -406,7 +409,7 @@ def list_brands(request):
 
 @router.post("/brands", response={201: BrandOut, **ERRORS})
 def create_brand(request, payload: BrandIn):
-    return 201, brand_actions.create_brand(actor=actor_of(request), **payload.dict())
+    return Status(201, brand_actions.create_brand(actor=actor_of(request), **payload.dict()))
 
 
 @router.patch("/brands/{brand_id}", response={200: BrandOut, **ERRORS})
@@ -419,7 +422,7 @@ def update_brand(request, brand_id: Id, payload: BrandPatch):
 @router.delete("/brands/{brand_id}", response={204: None, **ERRORS})
 def delete_brand(request, brand_id: Id):
     brand_actions.delete_brand(actor=actor_of(request), brand_id=brand_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/tags", response={200: list[TagOut], **ERRORS})
@@ -430,13 +433,13 @@ def list_tags(request):
 
 @router.post("/tags", response={201: TagOut, **ERRORS})
 def create_tag(request, payload: TagIn):
-    return 201, brand_actions.create_tag(actor=actor_of(request), name=payload.name)
+    return Status(201, brand_actions.create_tag(actor=actor_of(request), name=payload.name))
 
 
 @router.delete("/tags/{tag_id}", response={204: None, **ERRORS})
 def delete_tag(request, tag_id: Id):
     brand_actions.delete_tag(actor=actor_of(request), tag_id=tag_id)
-    return 204, None
+    return Status(204, None)
 
 
 # --- products ----------------------------------------------------------------------------------
@@ -472,7 +475,7 @@ def create_product(request, payload: ProductIn):
     data = payload.dict()
     skus = data.pop("skus")
     product = product_actions.create_product(actor=actor, skus=skus, **data)
-    return 201, _product_out(actor, product.pk)
+    return Status(201, _product_out(actor, product.pk))
 
 
 @router.post("/products/bulk-status", response={200: CountOut, **ERRORS})
@@ -498,7 +501,7 @@ def update_product(request, product_id: Id, payload: ProductPatch):
 @router.delete("/products/{product_id}", response={204: None, **ERRORS})
 def delete_product(request, product_id: Id):
     product_actions.delete_product(actor=actor_of(request), product_id=product_id)
-    return 204, None
+    return Status(204, None)
 
 
 def _set_sale(request, product_id: int, on_sale: bool) -> ProductOut:
@@ -522,7 +525,7 @@ def take_off_sale(request, product_id: Id):
 def add_sku(request, product_id: Id, payload: SkuIn):
     actor = actor_of(request)
     sku = sku_actions.add_sku(actor=actor, product_id=product_id, **payload.dict())
-    return 201, _sku_out(sku, actor)
+    return Status(201, _sku_out(sku, actor))
 
 
 # --- SKUs and prices ---------------------------------------------------------------------------
@@ -562,7 +565,7 @@ def update_sku(request, sku_id: Id, payload: SkuPatch):
 @router.delete("/skus/{sku_id}", response={204: None, **ERRORS})
 def remove_sku(request, sku_id: Id):
     sku_actions.remove_sku(actor=actor_of(request), sku_id=sku_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.put("/skus/{sku_id}/price", response={200: SkuOut, **ERRORS})
@@ -605,7 +608,7 @@ def set_store_price(request, sku_id: Id, store_id: Id, payload: StorePriceIn):
 @router.delete("/skus/{sku_id}/store-prices/{store_id}", response={204: None, **ERRORS})
 def clear_store_price(request, sku_id: Id, store_id: Id):
     price_actions.clear_store_price(actor=actor_of(request), store_id=store_id, sku_id=sku_id)
-    return 204, None
+    return Status(204, None)
 
 
 # --- search ------------------------------------------------------------------------------------

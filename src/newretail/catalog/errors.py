@@ -110,3 +110,10 @@ class CatalogError(ErrorCode):
     )
     TAG_NAME_TAKEN = ("catalog.tag_name_taken", _("Tag {name} already exists."), 409)
     NAME_REQUIRED = ("catalog.name_required", _("A name is required."), 400)
+    IMAGE_INVALID = (
+        "catalog.image_invalid",
+        _("{name} is not a JPEG, PNG or WebP image."),
+        400,
+    )
+    IMAGE_TOO_LARGE = ("catalog.image_too_large", _("{name} is larger than {max_mb} MB."), 400)
+    TOO_MANY_IMAGES = ("catalog.too_many_images", _("A product has at most {max} images."), 409)

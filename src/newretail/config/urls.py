@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
@@ -19,3 +21,8 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("console/", include("newretail.console.urls")),
 ]
+
+if settings.DEBUG:
+    # Uploaded pictures in development; in production the web server or a CDN serves MEDIA_ROOT
+    # (docs/deploy.md).
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

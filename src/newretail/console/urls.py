@@ -1,6 +1,16 @@
 """Console URLs: each page module owns its ``urlpatterns``; this file only joins them."""
 
-from newretail.console.views import auth, catalog, catalog_io, events, home, inventory, jobs, organisation
+from newretail.console.views import (
+    auth,
+    catalog,
+    catalog_images,
+    catalog_io,
+    events,
+    home,
+    inventory,
+    jobs,
+    organisation,
+)
 
 app_name = "console"
 
@@ -11,6 +21,7 @@ urlpatterns = [
     *jobs.urlpatterns,
     *events.urlpatterns,
     *catalog.urlpatterns,
+    *catalog_images.urlpatterns,
     *catalog_io.urlpatterns,
     *inventory.urlpatterns,
 ]
