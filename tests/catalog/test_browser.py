@@ -54,3 +54,19 @@ def test_catalog_pages_fit_360px(open_page, owner, coke):
         page.goto(url)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, url
     screenshot(page, "catalog-brands-360")
+
+
+def test_upload_a_product_picture(open_page, owner, coke, tmp_path):
+    from .conftest import png_bytes
+
+    picture = tmp_path / "coke.png"
+    picture.write_bytes(png_bytes((400, 400), "#c8102e"))
+    page, _ = open_page()
+    login(page, owner.username, PASSWORD)
+    page.goto(f"/console/products/{coke.pk}/")
+    page.click("#product-pictures")
+    page.set_input_files("#id_image", str(picture))
+    page.click("#image-submit")
+    page.wait_for_selector("#product-images img")
+    assert page.locator("#product-images img").evaluate("img => img.naturalWidth") == 400
+    screenshot(page, "catalog-product-pictures")
