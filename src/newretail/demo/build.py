@@ -82,7 +82,7 @@ STEPS: list[Callable[[User, dict], None]] = [build_catalog, build_inventory]
 
 
 def demo_logins() -> list[str]:
-    rows = [f"boss / {DEMO_PASSWORD}   (owner)"]
+    rows = [f"boss / {DEMO_PASSWORD}   ({Role.OWNER.label})"]
     rows += [f"{username} / {DEMO_PASSWORD}   ({Role(role).label})" for username, _, role, _ in STAFF]
     return rows
 
