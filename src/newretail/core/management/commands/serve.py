@@ -51,7 +51,7 @@ class Command(BaseCommand):
             "--workers",
             str(options["workers"]),
             "--blocking-threads",
-            os.environ.get("WEB_THREADS", "8"),
+            os.environ.get("WEB_THREADS", "4"),
             "--no-ws",
             "newretail.config.wsgi:application",
         ]
