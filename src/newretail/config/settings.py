@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "newretail.tenancy",
     "newretail.catalog",
     "newretail.inventory",
+    "newretail.marketing",
     "newretail.console",
     "newretail.api",
     "newretail.demo",
