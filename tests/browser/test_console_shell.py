@@ -35,3 +35,24 @@ def test_console_at_360px_has_a_menu_button(open_page, owner):
     assert page.locator("nav.shell-nav").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "console-home-360")
+
+
+def test_organisation_pages_fit_360px(open_page, owner):
+    make_store(owner, name="静安寺店")
+    page, errors = open_page(viewport=NARROW)
+    login(page, owner.username, PASSWORD)
+    for url in (
+        "/console/stores/",
+        "/console/stores/new/",
+        "/console/warehouses/",
+        "/console/staff/",
+        "/console/staff/new/",
+        "/console/audit/",
+        "/console/jobs/",
+        "/console/events/deliveries/",
+        "/console/password/",
+    ):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, url
+    page.goto("/console/staff/new/")
+    screenshot(page, "console-staff-new-360")

@@ -91,3 +91,8 @@ def test_platform_user_without_merchant_cannot_use_the_console(client, db):
     admin = User.objects.create_superuser("platform", password="platform-pass-1")
     client.force_login(admin)
     assert client.get(reverse("console:home")).status_code == 403
+
+
+def test_new_staff_form_defaults_to_the_cashier_role(console):
+    html = console.get(reverse("console:staff_create")).content.decode()
+    assert '<option value="cashier" selected>' in html

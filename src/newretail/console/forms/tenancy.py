@@ -73,6 +73,8 @@ class StaffCreateForm(StaffAccessForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["is_active"]
+        # The least powerful role by default: granting more is a deliberate choice.
+        self.fields["role"].initial = Role.CASHIER
 
 
 class PasswordResetForm(forms.Form):
