@@ -226,3 +226,17 @@ def test_a_filtered_search_joins_only_its_best_candidates(owner, shelf, monkeypa
     assert cut.capped and not full.capped
     assert cut.ids == full.ids[:1]
     assert not search_products(owner.merchant_id, "可乐").capped  # the default filter joins nothing
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["'; DROP TABLE catalog_sku; --", "可乐' OR '1'='1", "%", "_", "\\", "kele%' --", "\x00kkl", "a" * 500],
+)
+def test_hostile_search_input_is_only_text(owner, shelf, q, client, owner_headers):
+    """SQL injection regression: every search value is a bound parameter, so hostile input finds
+    nothing (or only real matches), never errors, and leaves the tables alone."""
+    before = Sku.objects.count()
+    products_for(owner, q)
+    response = client.get("/api/v1/catalog/search", {"q": q}, **owner_headers)
+    assert response.status_code in (200, 422)
+    assert Sku.objects.count() == before
