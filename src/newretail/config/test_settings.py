@@ -19,3 +19,4 @@ STORAGES = {
 
 # Uploaded and generated files of a test run never land in var/media.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="newretail-media-")
+PRIVATE_ROOT = tempfile.mkdtemp(prefix="newretail-private-")

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from newretail.core.storage import private_storage
 from newretail.core.tenancy import MerchantOwned
 
 
@@ -45,8 +46,10 @@ class Job(MerchantOwned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     params = models.JSONField(_("parameters"), default=dict, blank=True)
-    input_file = models.FileField(_("input file"), upload_to="jobs/in/%Y/%m/", blank=True)
-    result_file = models.FileField(_("result file"), upload_to="jobs/out/%Y/%m/", blank=True)
+    input_file = models.FileField(_("input file"), upload_to="jobs/in/%Y/%m/", blank=True, storage=private_storage)
+    result_file = models.FileField(
+        _("result file"), upload_to="jobs/out/%Y/%m/", blank=True, storage=private_storage
+    )
     progress = models.IntegerField(_("progress"), default=0)
     total = models.IntegerField(_("total"), default=0)
     result = models.JSONField(_("result"), default=dict, blank=True)
