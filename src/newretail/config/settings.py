@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "newretail.catalog",
     "newretail.inventory",
     "newretail.marketing",
+    "newretail.orders",
     "newretail.console",
     "newretail.api",
     "newretail.demo",
