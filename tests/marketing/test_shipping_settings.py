@@ -133,3 +133,15 @@ def test_limits_are_inclusive_and_messages_chinese(owner):
     with translation.override("zh-hans"), pytest.raises(DomainError) as caught:
         update_shipping_settings(actor=owner, delivery_radius_m=60_000)
     assert caught.value.message == "同城配送半径（米）必须是 0 到 50000 之间的整数。"
+
+
+def test_rules_survive_the_cache_being_flushed_mid_read(merchant, monkeypatch):
+    """Regression (seen on Redis with parallel workers): the version key vanished between
+    cache.add and cache.get and the read crashed on int(None)."""
+    from django.core.cache import cache
+
+    from newretail.marketing import queries
+
+    monkeypatch.setattr(cache, "add", lambda *args, **kwargs: True)  # written, then flushed at once
+    rules = queries.pricing_rules_for(merchant.pk)
+    assert rules.express_free_threshold_fen == 5900

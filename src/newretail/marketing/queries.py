@@ -23,8 +23,11 @@ def _version(merchant_id: int) -> int:
     version = cache.get(key)
     if version is None:
         # Start from the clock, not 1: after the key is evicted, an old version's data can't match.
-        cache.add(key, time.time_ns(), None)
+        candidate = time.time_ns()
+        cache.add(key, candidate, None)
         version = cache.get(key)
+        if version is None:  # evicted again in between (flush, memory pressure): ours is as new
+            version = candidate
     return int(version)
 
 
