@@ -184,6 +184,7 @@ def test_expiry_closes_unpaid_orders_and_releases_stock(place, water, warehouse)
     assert (late.status, fresh.status, paid.status) == (S.CLOSED, S.PENDING_PAYMENT, S.PAID)
     assert level_of(warehouse, water).reserved == 3 + 4
     assert Event.objects.filter(name="order.closed").count() == 1
+    assert late.events.get(kind=S.CLOSED).note == "已超过付款时限，订单关闭"  # stored in zh-Hans
 
 
 def test_periodic_task_runs_the_expiry(place, water):

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from newretail.catalog.models import Product, Sku, StorePrice
 from newretail.core import clock
@@ -393,7 +394,8 @@ def _close_one(order_id: int, now: dt.datetime) -> int:
     if order.expires_at > now:
         return 0
     try:
-        transition(order, Order.Status.CLOSED, note="payment deadline passed")
+        # Timeline notes are stored text, written in the platform language (zh-Hans by default).
+        transition(order, Order.Status.CLOSED, note=gettext("Payment deadline passed"))
     except DomainError:
         return 0  # paid or cancelled at the same moment
     released = release_reservations(merchant=order.merchant_id, reference=order.reservation_reference)
