@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from newretail.catalog.barcodes import with_check_digit
 from newretail.catalog.models import Brand, Category, Product, SearchToken, Sku, Unit
 from newretail.catalog.search import product_tokens, sku_tokens
+from newretail.core.tenancy import merchant_id_of
 
 # root -> leaf -> (brands, base names, variants, specs, (min, max) price in fen of the first spec)
 LINES: dict[str, dict[str, tuple[list[str], list[str], list[str], list[str], tuple[int, int]]]] = {
@@ -276,7 +277,7 @@ def generate_scale_catalog(
     their search tokens. Safe to run on a catalog that already has products: barcodes, codes
     and PLUs already in use are skipped."""
     started = time.perf_counter()
-    merchant_id = merchant if isinstance(merchant, int) else merchant.pk
+    merchant_id = merchant_id_of(merchant)
     if connection.vendor == "sqlite":
         # Index inserts land all over two 5M-entry indexes; a 2 MB page cache thrashes.
         with connection.cursor() as cursor:

@@ -17,12 +17,17 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=models.Model)
 
 
+def merchant_id_of(merchant: Merchant | int) -> int:
+    """The id of a merchant given as a row or an id; a missing or unsaved one is a bug."""
+    merchant_id = merchant if isinstance(merchant, int) else merchant.pk
+    if not merchant_id:
+        raise ValueError("a saved merchant is required")
+    return merchant_id
+
+
 class MerchantOwnedQuerySet(models.QuerySet):
     def for_merchant(self, merchant: Merchant | int) -> MerchantOwnedQuerySet:
-        merchant_id = merchant if isinstance(merchant, int) else merchant.pk
-        if merchant_id is None:
-            raise ValueError("for_merchant needs a saved merchant")
-        return self.filter(merchant_id=merchant_id)
+        return self.filter(merchant_id=merchant_id_of(merchant))
 
 
 class MerchantOwned(models.Model):
@@ -41,8 +46,7 @@ def get_owned(model_or_queryset: type[M] | models.QuerySet, merchant: Merchant |
     queryset = (
         model_or_queryset._default_manager.all() if isinstance(model_or_queryset, type) else model_or_queryset
     )
-    merchant_id = merchant if isinstance(merchant, int) else merchant.pk
     try:
-        return queryset.get(merchant_id=merchant_id, **lookup)
+        return queryset.get(merchant_id=merchant_id_of(merchant), **lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise not_found() from None

@@ -11,7 +11,7 @@ from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, S
 from django.db.models.functions import Coalesce
 
 from newretail.catalog.models import Sku
-from newretail.inventory.actions.checks import merchant_id_of
+from newretail.core.tenancy import merchant_id_of
 from newretail.inventory.models import (
     PurchaseOrder,
     StockLevel,

@@ -8,17 +8,10 @@ from newretail.core.errors import DomainError, not_found
 from newretail.core.tenancy import get_owned
 from newretail.inventory.errors import InventoryError
 from newretail.inventory.models import MAX_QUANTITY
-from newretail.tenancy.models import Merchant, Warehouse
+from newretail.tenancy.models import Warehouse
 
 # Most lines one purchase order, transfer or count submission may carry.
 MAX_LINES = 500
-
-
-def merchant_id_of(merchant: Merchant | int) -> int:
-    merchant_id = merchant if isinstance(merchant, int) else merchant.pk
-    if not merchant_id:
-        raise ValueError("a saved merchant is required")
-    return merchant_id
 
 
 def warehouse_of(merchant_id: int, warehouse: Warehouse | int) -> Warehouse:

@@ -11,13 +11,9 @@ from newretail.catalog.models import Sku
 from newretail.core import clock
 from newretail.core.audit import record_audit
 from newretail.core.errors import DomainError
+from newretail.core.tenancy import merchant_id_of
 from newretail.inventory import events
-from newretail.inventory.actions.checks import (
-    check_signed_quantity,
-    merchant_id_of,
-    sku_of,
-    warehouse_of,
-)
+from newretail.inventory.actions.checks import check_signed_quantity, sku_of, warehouse_of
 from newretail.inventory.errors import InventoryError
 from newretail.inventory.models import MAX_QUANTITY, StockLevel, StockMovement
 from newretail.tenancy.access import require_perm, require_warehouse_access

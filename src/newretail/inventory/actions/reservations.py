@@ -12,9 +12,9 @@ from django.db.models import F
 from newretail.catalog.models import Sku
 from newretail.core import clock
 from newretail.core.errors import CoreError, DomainError
-from newretail.core.tenancy import get_owned
+from newretail.core.tenancy import get_owned, merchant_id_of
 from newretail.inventory import events
-from newretail.inventory.actions.checks import check_quantity, merchant_id_of, sku_of, warehouse_of
+from newretail.inventory.actions.checks import check_quantity, sku_of, warehouse_of
 from newretail.inventory.actions.ledger import insufficient, post_movement
 from newretail.inventory.errors import InventoryError
 from newretail.inventory.models import Reservation, StockLevel, StockMovement
