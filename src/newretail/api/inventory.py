@@ -406,10 +406,6 @@ class PurchaseOrderOut(PurchaseOrderSummary):
     lines: list[PurchaseOrderLineOut]
     receipts: list[GoodsReceiptOut]
 
-    @staticmethod
-    def resolve_total_fen(obj) -> int:
-        return sum(line.amount_fen for line in obj.lines.all())
-
 
 class PurchaseOrderPage(Schema):
     count: int

@@ -21,9 +21,5 @@ def hit(key: str, *, limit: int, window_seconds: int) -> int:
     return count
 
 
-def is_limited(key: str, *, limit: int) -> bool:
-    return (cache.get(f"rl:{key}") or 0) >= limit
-
-
 def reset(key: str) -> None:
     cache.delete(f"rl:{key}")

@@ -266,6 +266,11 @@ class PurchaseOrder(MerchantOwned):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def total_fen(self) -> int:
+        """What the whole order costs at its unit costs (uses prefetched lines when present)."""
+        return sum(line.amount_fen for line in self.lines.all())
+
 
 class PurchaseOrderLine(MerchantOwned):
     purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")

@@ -4,7 +4,7 @@ order, receive), transfers (create, ship, receive) and stocktakes (count sheet, 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -32,6 +32,7 @@ from newretail.inventory import queries
 from newretail.inventory.actions import ledger, purchasing, stocktakes, transfers
 from newretail.inventory.models import (
     PurchaseOrder,
+    PurchaseOrderLine,
     StockLevel,
     StockMovement,
     Stocktake,
@@ -327,7 +328,10 @@ def purchase_order_create(request):
 @console_view(Perm.INVENTORY_PURCHASE)
 def purchase_order_detail(request, pk: int):
     po = _scoped_po(request, pk)
-    lines = list(po.lines.select_related("sku__product"))
+    prefetch_related_objects(
+        [po], Prefetch("lines", queryset=PurchaseOrderLine.objects.select_related("sku__product"))
+    )
+    lines = list(po.lines.all())
     receipts = (
         po.receipts.select_related("received_by").prefetch_related("lines__sku__product").order_by("pk")
     )
@@ -335,7 +339,6 @@ def purchase_order_detail(request, pk: int):
         "po": po,
         "lines": lines,
         "receipts": receipts,
-        "total_fen": sum(line.amount_fen for line in lines),
         "can_receive": po.status in PurchaseOrder.RECEIVABLE_STATUSES
         and request.user.has_perm_code(Perm.INVENTORY_RECEIVE),
         "can_cancel": po.status in PurchaseOrder.OPEN_STATUSES,
