@@ -1,0 +1,81 @@
+"""Member errors. Codes are stable once released; messages are English msgids translated to
+zh_Hans in ``newretail/locale``. ``{field}`` is a translated field name (the model's verbose
+name), so the mall can put the message next to the right input."""
+
+from django.utils.translation import gettext_lazy as _
+
+from newretail.core.errors import ErrorCode
+
+
+class MemberError(ErrorCode):
+    INVALID_PHONE = (
+        "members.invalid_phone",
+        _("Enter a valid 11-digit mainland China mobile number."),
+        400,
+    )
+    CODE_INVALID = (
+        "members.code_invalid",
+        _("The verification code is wrong or has already been used."),
+        400,
+    )
+    CODE_EXPIRED = (
+        "members.code_expired",
+        _("The verification code has expired. Request a new one."),
+        400,
+    )
+    CODE_ATTEMPTS_EXCEEDED = (
+        "members.code_attempts_exceeded",
+        _("Too many wrong codes were entered. Request a new verification code."),
+        400,
+    )
+    CODE_TOO_SOON = (
+        "members.code_too_soon",
+        _("A verification code was sent less than a minute ago. Please wait before requesting another."),
+        429,
+    )
+    CODE_DAILY_LIMIT = (
+        "members.code_daily_limit",
+        _("Too many verification codes were requested for this number today. Try again tomorrow."),
+        429,
+    )
+    CODE_IP_LIMIT = (
+        "members.code_ip_limit",
+        _("Too many verification codes were requested from your network. Try again later."),
+        429,
+    )
+    LOGIN_RATE_LIMITED = (
+        "members.login_rate_limited",
+        _("Too many login attempts. Try again in {minutes} minutes."),
+        429,
+    )
+    SMS_FAILED = (
+        "members.sms_failed",
+        _("The text message could not be sent. Try again later."),
+        503,
+    )
+    MEMBER_INACTIVE = (
+        "members.member_inactive",
+        _("This membership has been deactivated. Please contact the merchant."),
+        403,
+    )
+    INVALID_ADDRESS_PHONE = (
+        "members.invalid_address_phone",
+        _("Enter the recipient's mobile number, or a landline with its area code (such as 010-12345678)."),
+        400,
+    )
+    ADDRESS_FIELD_REQUIRED = ("members.address_field_required", _("Please fill in {field}."), 400)
+    ADDRESS_FIELD_TOO_LONG = (
+        "members.address_field_too_long",
+        _("{field} is too long (at most {max_length} characters)."),
+        400,
+    )
+    ADDRESS_LOCATION_INVALID = (
+        "members.address_location_invalid",
+        _("The location needs both a latitude (-90 to 90) and a longitude (-180 to 180)."),
+        400,
+    )
+    ADDRESS_LIMIT = (
+        "members.address_limit",
+        _("An address book holds at most {limit} addresses. Delete one first."),
+        409,
+    )

@@ -1,0 +1,176 @@
+"""Members: one person per merchant, identified by mobile phone, whether they buy in the mall, at
+the till or through a share link. The loyalty parts (levels, points, wallet, cards) join later;
+this module holds the identity and the address book that orders snapshot."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from newretail.core.tenancy import MerchantOwned
+
+
+class Member(MerchantOwned):
+    """A customer of one merchant (会员). ``phone`` is the normalised 11-digit mainland mobile
+    number; a member created at the POS by phone is the same member who later logs into the mall."""
+
+    class Source(models.TextChoices):
+        MALL = "mall", _("Online mall")
+        POS = "pos", _("POS")
+        CONSOLE = "console", _("Console")
+        IMPORT = "import", _("Import")
+
+    phone = models.CharField(_("mobile phone"), max_length=11)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    registered_store = models.ForeignKey(
+        "tenancy.Store",
+        verbose_name=_("store of registration"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    source = models.CharField(_("registered through"), max_length=16, choices=Source.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    last_login_at = models.DateTimeField(_("last login"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "phone"], name="member_phone_unique_per_merchant")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.phone
+
+
+class MemberAddress(MerchantOwned):
+    """An address in a member's address book (收货地址). Orders copy it at checkout, so editing or
+    deleting an address never changes an order."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="addresses"
+    )
+    recipient = models.CharField(_("recipient"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=20)
+    province = models.CharField(_("province"), max_length=32)
+    city = models.CharField(_("city"), max_length=32)
+    district = models.CharField(_("district"), max_length=32, blank=True)
+    detail = models.CharField(_("street address"), max_length=200)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    is_default = models.BooleanField(_("default address"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        ordering = ["-is_default", "-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=Q(is_default=True), name="member_one_default_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.province}{self.city}{self.district}{self.detail}"
+
+    def snapshot(self) -> dict[str, str]:
+        """The address as an order keeps it (plain JSON)."""
+        return {
+            "recipient": self.recipient,
+            "phone": self.phone,
+            "province": self.province,
+            "city": self.city,
+            "district": self.district,
+            "detail": self.detail,
+            "latitude": str(self.latitude) if self.latitude is not None else "",
+            "longitude": str(self.longitude) if self.longitude is not None else "",
+        }
+
+
+class LoginCode(MerchantOwned):
+    """A one-time verification code sent by SMS (短信验证码). Only a keyed hash of the code is kept;
+    a code is dead once used, expired or after too many wrong tries. Only the newest code of a
+    phone and purpose counts: requesting a new code retires the older ones."""
+
+    class Purpose(models.TextChoices):
+        LOGIN = "login", _("Login")
+
+    phone = models.CharField(_("mobile phone"), max_length=11)
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField(_("expires at"))
+    failed_attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("verification code")
+        verbose_name_plural = _("verification codes")
+        indexes = [
+            models.Index(fields=["merchant", "phone", "purpose", "-id"], name="member_logincode_latest")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class MemberToken(MerchantOwned):
+    """A member's bearer token for the mall and apps (``nrm_…``). Only its SHA-256 is kept; it
+    expires after a fixed lifetime and is revoked by logging out."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="tokens"
+    )
+    prefix = models.CharField(max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("member token")
+        verbose_name_plural = _("member tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+
+class SmsMessage(MerchantOwned):
+    """A text message as the development backend (``LogSmsBackend``) delivered it: developers and
+    tests read codes here. Provider backends do not write this table."""
+
+    phone = models.CharField(_("mobile phone"), max_length=11)
+    purpose = models.CharField(_("purpose"), max_length=16)
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("text message")
+        verbose_name_plural = _("text messages")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"

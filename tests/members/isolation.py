@@ -1,0 +1,49 @@
+"""Members' part of the tenant isolation test (tests/test_isolation.py).
+
+Member routes (/api/v1/shop/{merchant_slug}/… with a member bearer token) are walked apart from
+the staff routes: a member token opens only its own merchant's slug (401 elsewhere) and only its
+own member's ids (404 for another merchant's address). ``build`` gives each world a member with an
+address and a token; the tables map route parameters to world keys and give write routes a valid
+body."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from newretail.members.actions.addresses import add_address
+from newretail.members.testing import make_member, member_bearer
+
+
+def build(owner, world: dict) -> dict:
+    member = make_member(owner.merchant_id, "13800138000", name="隔离会员")
+    address = add_address(
+        member=member,
+        recipient="隔离",
+        phone="13800138000",
+        province="北京市",
+        city="北京市",
+        detail="隔离路1号",
+    )
+    return {
+        "member": member,
+        "member_address": address,
+        "member_headers": member_bearer(member),
+        "merchant_slug": SimpleNamespace(pk=owner.merchant.slug),
+    }
+
+
+# member route path parameter -> world key (merchant_slug is filled from the world too)
+MEMBER_PARAMS: dict[str, str] = {"merchant_slug": "merchant_slug", "address_id": "member_address"}
+
+MEMBER_BODIES: dict[tuple[str, str], dict] = {
+    ("POST", "/api/v1/shop/{merchant_slug}/addresses"): {
+        "recipient": "隔离",
+        "phone": "13800138000",
+        "province": "北京市",
+        "city": "北京市",
+        "detail": "隔离路2号",
+    },
+    ("PATCH", "/api/v1/shop/{merchant_slug}/addresses/{address_id}"): {"recipient": "改名"},
+    ("POST", "/api/v1/shop/{merchant_slug}/addresses/{address_id}/default"): {},
+    ("POST", "/api/v1/shop/{merchant_slug}/auth/logout"): {},
+}
