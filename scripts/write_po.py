@@ -1,7 +1,8 @@
 """Write a zh_Hans django.po from a Python dict file that defines T = {msgid: translation}.
 Developer tool for keeping hand-maintained catalogues sorted and well-formed:
     python scripts/write_po.py translations.py src/newretail/locale/zh_Hans/LC_MESSAGES/django.po
-Existing entries in the target are kept; the dict's entries win."""
+Existing entries in the target are kept; the dict's entries win. A key "context\x04msgid" is a
+message with a context ({% translate 'Closed' context 'store' %})."""
 
 import runpy
 import sys
@@ -21,7 +22,10 @@ def main(source: str, target: str) -> int:
             for message in read_po(handle):
                 if message.id and message.string:
                     entries[(message.id, message.context)] = message.string
-    entries.update({(msgid, None): text for msgid, text in new.items()})
+    # A key "context\x04msgid" (the gettext convention) is a message with a context.
+    for key, text in new.items():
+        context, sep, msgid = key.partition("\x04")
+        entries[(msgid, context) if sep else (key, None)] = text
     for (msgid, context), text in entries.items():
         catalog.add(msgid, text, context=context)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,10 +8,16 @@ import shutil
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
 
 from newretail.core import testing
 
 pytest_plugins = ["tests.browser_support"]
+
+# Property tests check rules, not speed: a loaded CI machine (two workers, a browser, PostgreSQL)
+# must not turn a slow example into a failure. Speed is measured in bench/.
+hypothesis_settings.register_profile("newretail", deadline=None)
+hypothesis_settings.load_profile("newretail")
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
 

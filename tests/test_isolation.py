@@ -24,6 +24,8 @@ from newretail.tenancy.roles import Role
 from tests.catalog import isolation as catalog_isolation
 from tests.catalog_io import isolation as catalog_io_isolation
 from tests.inventory import isolation as inventory_isolation
+from tests.members import isolation as members_isolation
+from tests.orders import isolation as orders_isolation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
@@ -97,20 +99,33 @@ def console_routes() -> list[tuple[str, str]]:
     return found
 
 
-def api_routes() -> list[tuple[str, str]]:
-    """Authenticated routes with an id. The public shopper routes (/shop/<merchant slug>/…) are
-    addressed by slug and serve anyone by design; their cross-merchant 404s are tested in
-    tests/catalog/test_shop_api.py."""
+SHOP_PREFIX = "/api/v1/shop/"
+ORDER = ["get", "post", "put", "patch", "delete"]  # deletes last: they remove the world's objects
+
+
+def _secured_routes(*, shop: bool) -> list[tuple[str, str]]:
     schema = api.get_openapi_schema()
-    order = ["get", "post", "put", "patch", "delete"]  # deletes last: they remove the world's objects
     routes = [
         (method, path)
         for path, operations in schema["paths"].items()
-        if "{" in path
+        if "{" in path and path.startswith(SHOP_PREFIX) == shop
         for method, operation in operations.items()
-        if method in order and operation.get("security")
+        if method in ORDER and operation.get("security")
     ]
-    return [(method.upper(), path) for method, path in sorted(routes, key=lambda r: order.index(r[0]))]
+    return [(method.upper(), path) for method, path in sorted(routes, key=lambda r: ORDER.index(r[0]))]
+
+
+def api_routes() -> list[tuple[str, str]]:
+    """Staff-authenticated routes with an id. The public shopper routes (/shop/<merchant slug>/…)
+    are addressed by slug and serve anyone by design; their cross-merchant 404s are tested in
+    tests/catalog/test_shop_api.py. The shopper routes that need a member token are walked by
+    ``member_routes`` below."""
+    return _secured_routes(shop=False)
+
+
+def member_routes() -> list[tuple[str, str]]:
+    """Member-authenticated shopper routes (all carry {merchant_slug})."""
+    return _secured_routes(shop=True)
 
 
 def fill_console(route: str, obj) -> str:
@@ -157,16 +172,91 @@ def test_console_refuses_other_merchants_ids(client, owner, worlds):
         )
 
 
+def request_kwargs(body, world) -> dict:
+    """Test-client arguments for a route's isolation body: a dict (sent as JSON), or a callable
+    of the world giving one (ids of the caller's own objects, e.g. an order line); a body holding
+    an uploaded file is sent as multipart."""
+    if body is None:
+        return {}
+    if callable(body):
+        body = body(world)
+    if any(hasattr(value, "read") for value in body.values()):
+        return {"data": body}
+    return {"content_type": "application/json", "data": body}
+
+
 def test_api_refuses_other_merchants_ids(client, owner, worlds):
     mine, theirs = worlds
     headers = bearer(owner)
     for method, path in api_routes():
-        body = API_BODIES.get((method, path))
-        kwargs = {"content_type": "application/json", "data": body} if body is not None else {}
+        kwargs = request_kwargs(API_BODIES.get((method, path)), mine)
         call = getattr(client, method.lower())
         own = call(fill_api(path, mine), **kwargs, **headers)
         assert own.status_code != 404, f"{method} {path}: own object gave 404 ({own.content[:200]})"
+        kwargs = request_kwargs(API_BODIES.get((method, path)), mine)
         foreign = call(fill_api(path, theirs), **kwargs, **headers)
+        assert foreign.status_code == 404, (
+            f"{method} {path} with another merchant's id gave {foreign.status_code}"
+        )
+        assert foreign.json()["code"] == "not_found"
+
+
+# Member-authenticated shopper routes (/api/v1/shop/{merchant_slug}/…): path parameter -> world
+# key, and a valid body for write routes. Domains with member routes add theirs below.
+MEMBER_PARAMS: dict[str, str] = {}
+MEMBER_BODIES: dict[tuple[str, str], dict] = {}
+
+
+def fill_member(path: str, world, slug_world=None) -> str:
+    def value(match):
+        name = match.group(1)
+        source = slug_world if name == "merchant_slug" and slug_world is not None else world
+        return str(source[MEMBER_PARAMS[name]].pk)
+
+    return re.sub(r"{(\w+)}", value, path)
+
+
+def test_every_member_route_is_covered():
+    routes = member_routes()
+    assert routes, "no member-authenticated shopper routes found"
+    missing_params = sorted(
+        {p for _, path in routes for p in re.findall(r"{(\w+)}", path)} - set(MEMBER_PARAMS)
+    )
+    missing_bodies = [
+        (m, p) for m, p in routes if m in {"POST", "PUT", "PATCH"} and (m, p) not in MEMBER_BODIES
+    ]
+    assert not missing_params, f"member route parameters without an isolation object: {missing_params}"
+    assert not missing_bodies, f"member write routes without an isolation body: {missing_bodies}"
+
+
+def test_member_routes_refuse_other_merchants(client, worlds):
+    """A's member token on B's slug is 401 (whatever the ids); on A's slug, B's ids are 404.
+    Deletes run last (ORDER), so earlier routes still find the world's objects."""
+    mine, theirs = worlds
+    headers = mine["member_headers"]
+
+    for method, path in member_routes():
+        send = getattr(client, method.lower())
+        for ids in (theirs, mine):
+            kwargs = request_kwargs(MEMBER_BODIES.get((method, path)), mine)
+            foreign_slug = send(fill_member(path, ids, slug_world=theirs), **kwargs, **headers)
+            assert foreign_slug.status_code == 401, (
+                f"{method} {path} with a member token on another merchant's slug gave {foreign_slug.status_code}"
+            )
+            assert foreign_slug.json()["code"] == "unauthenticated"
+
+    for method, path in member_routes():
+        if not set(re.findall(r"{(\w+)}", path)) - {"merchant_slug"}:
+            continue
+        send = getattr(client, method.lower())
+        own = send(
+            fill_member(path, mine), **request_kwargs(MEMBER_BODIES.get((method, path)), mine), **headers
+        )
+        assert own.status_code not in (401, 404), (
+            f"{method} {path}: own object gave {own.status_code} ({own.content[:200]})"
+        )
+        kwargs = request_kwargs(MEMBER_BODIES.get((method, path)), mine)
+        foreign = send(fill_member(path, theirs, slug_world=mine), **kwargs, **headers)
         assert foreign.status_code == 404, (
             f"{method} {path} with another merchant's id gave {foreign.status_code}"
         )
@@ -177,7 +267,16 @@ def test_api_refuses_other_merchants_ids(client, owner, worlds):
 WORLD_EXTENSIONS.extend(
     [catalog_isolation.build_catalog_world, catalog_io_isolation.build, inventory_isolation.build]
 )
+WORLD_EXTENSIONS.append(members_isolation.build)
+MEMBER_PARAMS.update(members_isolation.MEMBER_PARAMS)
+MEMBER_BODIES.update(members_isolation.MEMBER_BODIES)
 for domain in (catalog_isolation, catalog_io_isolation, inventory_isolation):
     CONSOLE_OBJECTS.update(domain.CONSOLE_OBJECTS)
     API_PARAMS.update(domain.API_PARAMS)
     API_BODIES.update(domain.API_BODIES)
+WORLD_EXTENSIONS.append(orders_isolation.build)
+CONSOLE_OBJECTS.update(orders_isolation.CONSOLE_OBJECTS)
+API_PARAMS.update(orders_isolation.API_PARAMS)
+API_BODIES.update(orders_isolation.API_BODIES)
+MEMBER_PARAMS.update(orders_isolation.MEMBER_PARAMS)
+MEMBER_BODIES.update(orders_isolation.MEMBER_BODIES)

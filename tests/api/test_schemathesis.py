@@ -48,3 +48,22 @@ def test_api_as_staff(case, staff_headers):
 def test_api_as_shopper(case, merchant):
     response = case.call_wsgi()
     case.validate_response(response, checks=CHECKS)
+
+
+@pytest.fixture
+def member_headers(merchant):
+    from newretail.members.testing import make_member, member_bearer
+
+    make_store(merchant.staff.get())
+    return member_bearer(make_member(merchant))
+
+
+@schema.include(path_regex="^/api/v1/shop/").parametrize()
+@FUZZ
+def test_shop_api_as_a_member(case, merchant, member_headers):
+    """The shopper routes with a member's token on its own merchant's slug, so the fuzzing reaches
+    past authentication into carts, orders, payments and after-sales."""
+    if case.path_parameters and "merchant_slug" in case.path_parameters:
+        case.path_parameters["merchant_slug"] = merchant.slug
+    response = case.call_wsgi(headers=member_headers)
+    case.validate_response(response, checks=CHECKS)

@@ -8,7 +8,7 @@ import pytest
 from newretail.core import testing
 from newretail.core.models import Event
 from newretail.inventory.models import Reservation
-from newretail.orders.actions import create_order
+from newretail.orders.actions.checkout import create_order
 from newretail.orders.models import Order
 from tests.inventory.conftest import level_of, make_sku, receive
 from tests.inventory.test_concurrency import run_threads
@@ -63,3 +63,22 @@ def test_eight_threads_replaying_one_key_make_one_order(shop):
     assert Order.objects.count() == 1
     assert level_of(warehouse, sku).reserved == 1
     assert Event.objects.filter(name="order.created").count() == 1
+
+
+def test_fifty_buyers_of_the_last_five_units_never_oversell(shop):
+    """50 shoppers press 提交订单 at the same moment for the last 5 units."""
+    merchant, warehouse, sku = shop
+    receive(warehouse, sku, 5)
+
+    orders, errors = run_threads(50, lambda i: _order(merchant, warehouse, sku, f"last-five-{i}"))
+
+    assert len(orders) == 5 and len(errors) == 45
+    assert {error.code for error in errors} == {"inventory.insufficient_stock"}
+    assert all(error.status == 409 and error.params["available"] == 0 for error in errors)
+    assert Order.objects.filter(status="pending_payment").count() == 5
+    assert sorted(o.number[-4:] for o in Order.objects.all()) == [f"{n:04d}" for n in range(1, 6)]
+    level = level_of(warehouse, sku)
+    assert (level.on_hand, level.reserved, level.available) == (5, 5, 0)
+    holds = Reservation.objects.filter(status="active")
+    assert holds.count() == 5 and {h.reference for h in holds} == {f"order:{o.pk}" for o in orders}
+    assert Event.objects.filter(name="order.created").count() == 5

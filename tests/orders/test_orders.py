@@ -12,7 +12,9 @@ from newretail.core import clock, testing
 from newretail.core.errors import DomainError
 from newretail.core.models import Event
 from newretail.inventory.models import Reservation
-from newretail.orders.actions import cancel_order, create_order, expire_unpaid_orders
+from newretail.members.models import Member
+from newretail.orders.actions.checkout import HOLD_GRACE, create_order
+from newretail.orders.actions.lifecycle import cancel_order, expire_unpaid_orders
 from newretail.orders.models import Order, OrderAdjustment, OrderEvent, OrderLine
 from newretail.orders.state import TRANSITIONS, transition
 from tests.inventory.conftest import level_of, make_sku, receive
@@ -46,9 +48,9 @@ def test_create_prices_with_store_price_and_shipping_and_reserves(place, water, 
     assert level_of(warehouse, cola).reserved == 3
     holds = Reservation.objects.filter(reference=f"order:{order.pk}", status="active")
     assert sorted(holds.values_list("sku_id", "quantity")) == sorted([(water.pk, 2), (cola.pk, 3)])
-    # the holds last as long as the order (computed a moment later, never earlier)
+    # the holds outlast the order by the grace period, so the order's expiry always runs first
     assert all(
-        dt.timedelta(0) <= hold.expires_at - order.expires_at < dt.timedelta(seconds=5) for hold in holds
+        HOLD_GRACE <= hold.expires_at - order.expires_at < HOLD_GRACE + dt.timedelta(seconds=5) for hold in holds
     )
     assert list(order.events.values_list("kind", flat=True)) == ["created"]
 
@@ -275,21 +277,33 @@ def test_bad_input_is_a_domain_error(place, water, overrides, code):
     assert not Order.objects.exists()
 
 
-def test_delivery_out_of_range_writes_nothing(place, water):
+def test_delivery_out_of_range_writes_nothing(place, water, store):
+    store.latitude, store.longitude = "31.224300", "121.445900"
+    store.save()
+    far = {
+        "recipient": "张三",
+        "phone": "13800000000",
+        "province": "上海市",
+        "city": "上海市",
+        "detail": "浦东机场",
+        "latitude": "31.150000",
+        "longitude": "121.800000",
+    }
     with pytest.raises(DomainError) as error:
-        place({water: 10}, fulfilment="delivery", distance_m=9000)
-    assert error.value.code.startswith("marketing.")
+        place({water: 10}, fulfilment="delivery", warehouse_id=None, store_id=None, address=far)
+    assert error.value.code == "orders.no_store_in_range"
     assert not Order.objects.exists() and not Reservation.objects.exists()
 
 
 def test_order_created_event_is_recorded_once_with_line_amounts(place, water, cola):
-    order = place({water: 2, cola: 1}, idempotency_key="evt", member_id=42)
+    member = Member.objects.create(merchant_id=water.merchant_id, phone="13800001234", source="mall")
+    order = place({water: 2, cola: 1}, idempotency_key="evt", member=member)
     place({water: 2, cola: 1}, idempotency_key="evt")
     event = Event.objects.get(name="order.created")
     assert event.aggregate_id == str(order.pk) and event.aggregate_type == "orders.order"
     payload = event.payload
     assert payload["order_id"] == order.pk and payload["number"] == order.number
-    assert payload["member_id"] == 42 and payload["payable_fen"] == order.payable_fen
+    assert payload["member_id"] == member.pk and payload["payable_fen"] == order.payable_fen
     assert sorted(
         (line["sku_id"], line["quantity"], line["final_amount_fen"]) for line in payload["lines"]
     ) == sorted([(water.pk, 2, 700), (cola.pk, 1, 450)])

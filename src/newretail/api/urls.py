@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from newretail.api import catalog, catalog_io, inventory, shop, tenancy
+from newretail.api import catalog, catalog_io, inventory, orders, shop, shop_orders, tenancy
 from newretail.api.base import STAFF_AUTH
 from newretail.core.errors import CoreError, DomainError
 
@@ -70,4 +70,7 @@ api.add_router("/", tenancy.router)
 api.add_router("/catalog", catalog.router)
 api.add_router("/catalog", catalog_io.router)
 api.add_router("/inventory", inventory.router)
+api.add_router("/", orders.router)
 api.add_router("/shop", shop.router)
+api.add_router("/shop", "newretail.api.shop_members.router")
+api.add_router("/shop", shop_orders.router)

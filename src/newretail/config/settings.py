@@ -49,8 +49,11 @@ INSTALLED_APPS = [
     "newretail.tenancy",
     "newretail.catalog",
     "newretail.inventory",
+    "newretail.members",
     "newretail.marketing",
     "newretail.orders",
+    "newretail.payments",
+    "newretail.payments.sandbox",
     "newretail.console",
     "newretail.api",
     "newretail.demo",
@@ -205,6 +208,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"jieba": {"level": "WARNING"}, "django.db.backends": {"level": "WARNING"}},
 }
+
+# --- payments --------------------------------------------------------------------------------
+# The address providers and browsers reach this installation at: notification URLs and the
+# sandbox pay pages are built from it. In production, the public https origin.
+_SERVE_HOST = os.environ.get("HOST", "127.0.0.1")
+PUBLIC_BASE_URL = os.environ.get(
+    "PUBLIC_BASE_URL",
+    f"http://{'127.0.0.1' if _SERVE_HOST in ('0.0.0.0', '::') else _SERVE_HOST}:{os.environ.get('PORT', '8000')}",
+).rstrip("/")
+# The local payment sandbox (a fake WeChat Pay and Alipay, payments/sandbox). Merchants in sandbox
+# mode use it; turn it off on a production installation where no merchant should.
+PAYMENT_SANDBOX = env_bool("PAYMENT_SANDBOX", True)
+# Key that encrypts stored payment credentials; derived from SECRET_KEY when unset. Changing it
+# makes stored credentials unreadable (they must be entered again).
+PAYMENT_SECRETS_KEY = os.environ.get("PAYMENT_SECRETS_KEY", "")
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "newretail.members.sms.LogSmsBackend")  # see members/sms.py
 
 # Name shown in titles and the console header.
 PLATFORM_NAME = _("NewRetail")

@@ -33,3 +33,6 @@ STORAGES = {
 # Uploaded and generated files of a test run never land in var/media.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="newretail-media-")
 PRIVATE_ROOT = tempfile.mkdtemp(prefix="newretail-private-")
+
+# Notification URLs and sandbox pages are built on the test client's host.
+PUBLIC_BASE_URL = "http://testserver"

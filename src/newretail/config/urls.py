@@ -20,6 +20,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("console/", include("newretail.console.urls")),
+    *([path("sandbox/", include("newretail.payments.sandbox.urls"))] if settings.PAYMENT_SANDBOX else []),
+    path("payments/", include("newretail.payments.views")),
 ]
 
 if settings.DEBUG:

@@ -6,3 +6,7 @@ class OrdersConfig(AppConfig):
     name = "newretail.orders"
     label = "orders"
     verbose_name = _("Orders")
+
+    def ready(self) -> None:
+        # Registers the order export job handler: the Huey worker loads no URLconf.
+        from newretail.orders import exports  # noqa: F401

@@ -98,6 +98,8 @@ class Warehouse(MerchantOwned):
     class Kind(models.TextChoices):
         STORE = "store", _("Store warehouse")
         CENTRAL = "central", _("Central warehouse")
+        # Returned goods unfit to sell (残次品仓); never sells, created on first use.
+        DAMAGED = "damaged", _("Damaged goods")
 
     code = models.CharField(_("warehouse code"), max_length=32, validators=[code_validator])
     name = models.CharField(_("name"), max_length=100)
@@ -122,7 +124,8 @@ class Warehouse(MerchantOwned):
             models.UniqueConstraint(fields=["merchant", "code"], name="warehouse_code_unique_per_merchant"),
             models.CheckConstraint(
                 condition=(
-                    models.Q(kind="store", store__isnull=False) | models.Q(kind="central", store__isnull=True)
+                    models.Q(kind="store", store__isnull=False)
+                    | models.Q(kind__in=["central", "damaged"], store__isnull=True)
                 ),
                 name="warehouse_kind_matches_store",
             ),

@@ -29,6 +29,10 @@ class Perm(models.TextChoices):
     INVENTORY_RECEIVE = "inventory.receive", _("Receive goods")
     INVENTORY_TRANSFER = "inventory.transfer", _("Transfer stock between warehouses")
     INVENTORY_STOCKTAKE = "inventory.stocktake", _("Count and post stocktakes")
+    MEMBERS_VIEW = "members.view", _("View members")
+    ORDERS_VIEW = "orders.view", _("View orders and after-sales requests")
+    ORDERS_FULFIL = "orders.fulfil", _("Ship orders, hand over pickups and cancel unpaid orders")
+    ORDERS_REFUND = "orders.refund", _("Approve after-sales requests, refund and cancel paid orders")
     AUDIT_VIEW = "audit.view", _("View the audit log")
     SYSTEM_MANAGE = "system.manage", _("See and retry failed background deliveries")
 
@@ -61,10 +65,23 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.INVENTORY_RECEIVE,
             Perm.INVENTORY_TRANSFER,
             Perm.INVENTORY_STOCKTAKE,
+            Perm.MEMBERS_VIEW,
+            Perm.ORDERS_VIEW,
+            Perm.ORDERS_FULFIL,
+            Perm.ORDERS_REFUND,
         }
     ),
-    Role.CASHIER: frozenset({Perm.STORES_VIEW, Perm.CATALOG_VIEW, Perm.INVENTORY_VIEW}),
-    Role.GUIDE: frozenset({Perm.STORES_VIEW, Perm.CATALOG_VIEW}),
+    Role.CASHIER: frozenset(
+        {
+            Perm.STORES_VIEW,
+            Perm.CATALOG_VIEW,
+            Perm.INVENTORY_VIEW,
+            Perm.MEMBERS_VIEW,
+            Perm.ORDERS_VIEW,
+            Perm.ORDERS_FULFIL,
+        }
+    ),
+    Role.GUIDE: frozenset({Perm.STORES_VIEW, Perm.CATALOG_VIEW, Perm.MEMBERS_VIEW, Perm.ORDERS_VIEW}),
     Role.WAREHOUSE_CLERK: frozenset(
         {
             Perm.STORES_VIEW,
@@ -74,6 +91,8 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.INVENTORY_TRANSFER,
             Perm.INVENTORY_STOCKTAKE,
             Perm.INVENTORY_PURCHASE,
+            Perm.ORDERS_VIEW,
+            Perm.ORDERS_FULFIL,
         }
     ),
 }

@@ -5,38 +5,29 @@ from __future__ import annotations
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Max
-from PIL import Image, UnidentifiedImageError
 
 from newretail.catalog.errors import CatalogError
 from newretail.catalog.models import Product, ProductImage
 from newretail.core.errors import DomainError
+from newretail.core.images import MAX_IMAGE_BYTES, ImageInvalid, ImageTooLarge, image_extension
 from newretail.core.tenancy import get_owned
 from newretail.tenancy.access import require_perm
 from newretail.tenancy.models import User
 from newretail.tenancy.roles import Perm
 
 MAX_IMAGES = 10
-MAX_BYTES = 5 * 1024 * 1024
-FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+MAX_BYTES = MAX_IMAGE_BYTES
 
 
 def _image_format(upload: UploadedFile) -> str:
     """The file's real format from its content (not its name), or IMAGE_INVALID."""
     name = (upload.name or "")[:60]
-    if upload.size > MAX_BYTES:
-        raise DomainError(CatalogError.IMAGE_TOO_LARGE, name=name, max_mb=MAX_BYTES // 2**20)
     try:
-        upload.seek(0)
-        with Image.open(upload) as picture:
-            picture.verify()  # reads the whole file: truncated or forged files fail here
-            kind = picture.format
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return image_extension(upload, max_bytes=MAX_BYTES)
+    except ImageTooLarge:
+        raise DomainError(CatalogError.IMAGE_TOO_LARGE, name=name, max_mb=MAX_BYTES // 2**20) from None
+    except ImageInvalid:
         raise DomainError(CatalogError.IMAGE_INVALID, name=name) from None
-    finally:
-        upload.seek(0)
-    if kind not in FORMATS:
-        raise DomainError(CatalogError.IMAGE_INVALID, name=name)
-    return FORMATS[kind]
 
 
 @transaction.atomic

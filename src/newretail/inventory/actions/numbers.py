@@ -3,8 +3,7 @@ dated in the merchant's time zone and numbered from 1 each day."""
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection
 
 from newretail.core import clock
 from newretail.inventory.models import DocumentSequence
@@ -16,14 +15,28 @@ TRANSFER = "TR"
 STOCKTAKE = "ST"
 
 
-@transaction.atomic
+def _increment(merchant_id: int, prefix: str, day) -> int | None:
+    # One statement: the UPDATE takes the row lock (held to the caller's commit) and RETURNING
+    # gives the new value (SQLite 3.35+ and PostgreSQL); the ORM has no UPDATE … RETURNING.
+    table = connection.ops.quote_name(DocumentSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_value = last_value + 1 "  # noqa: S608 (table name from the model)
+            "WHERE merchant_id = %s AND prefix = %s AND day = %s RETURNING last_value",
+            [merchant_id, prefix, day],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def next_document_number(*, merchant: Merchant, prefix: str) -> str:
     """The next number of the day for ``prefix``. Concurrent callers get distinct numbers: the
     counter row is created once (a racing insert loses on the unique constraint and reuses the
     winner's row) and incremented by an UPDATE that holds its row lock until the caller's
     transaction ends; a rolled-back document gives its number back."""
     day = clock.local_today(merchant.timezone)
-    sequence, _ = DocumentSequence.objects.get_or_create(merchant_id=merchant.pk, prefix=prefix, day=day)
-    DocumentSequence.objects.filter(pk=sequence.pk).update(last_value=F("last_value") + 1)
-    value = DocumentSequence.objects.filter(pk=sequence.pk).values_list("last_value", flat=True).get()
+    value = _increment(merchant.pk, prefix, day)
+    if value is None:
+        DocumentSequence.objects.get_or_create(merchant_id=merchant.pk, prefix=prefix, day=day)
+        value = _increment(merchant.pk, prefix, day)
     return f"{prefix}{day:%Y%m%d}-{value:04d}"

@@ -118,6 +118,65 @@ def reserve_stock(
     return reservation
 
 
+def reserve_stock_lines(
+    *,
+    merchant: Merchant | int,
+    warehouse: Warehouse,
+    lines: list[tuple[Sku, int]],
+    reference: str,
+    ttl: dt.timedelta | None = DEFAULT_TTL,
+) -> list[Reservation]:
+    """Hold several SKUs of one new document (an order being placed) in one warehouse, inside
+    the caller's transaction: one INSERT for all holds, then one conditional UPDATE per SKU in
+    SKU-id order (``reserved + q WHERE on_hand - reserved >= q``), then one read for the low-stock
+    check. Same guarantee as ``reserve_stock``: the holds never exceed the stock on hand; when one
+    line cannot be held ``INSUFFICIENT_STOCK`` is raised and the caller's transaction must roll
+    back (nothing of the document survives). ``reference`` must be new (no replay here: the
+    document's own idempotency covers it). Checks no permission: the calling action does."""
+    merchant_id = merchant_id_of(merchant)
+    if warehouse.merchant_id != merchant_id:
+        raise DomainError(CoreError.NOT_FOUND)
+    reference = (reference or "").strip()
+    if not reference or len(reference) > 64:
+        raise DomainError(InventoryError.INVALID_REFERENCE)
+    ordered = sorted(lines, key=lambda line: line[0].pk)
+    for sku, quantity in ordered:
+        if sku.merchant_id != merchant_id:
+            raise DomainError(CoreError.NOT_FOUND)
+        check_quantity(quantity)
+    now = clock.now()
+    holds = Reservation.objects.bulk_create(
+        Reservation(
+            merchant_id=merchant_id,
+            warehouse=warehouse,
+            sku=sku,
+            quantity=quantity,
+            reference=reference,
+            expires_at=now + ttl if ttl is not None else None,
+        )
+        for sku, quantity in ordered
+    )
+    for sku, quantity in ordered:
+        updated = StockLevel.objects.filter(
+            merchant_id=merchant_id, warehouse=warehouse, sku=sku, on_hand__gte=F("reserved") + quantity
+        ).update(reserved=F("reserved") + quantity, updated_at=now)
+        if updated != 1:
+            raise insufficient(warehouse, sku, quantity)
+    wanted = dict((sku.pk, quantity) for sku, quantity in ordered)
+    for sku_id, on_hand, reserved, threshold in StockLevel.objects.filter(
+        warehouse=warehouse, sku_id__in=wanted, low_stock_threshold__gt=0
+    ).values_list("sku_id", "on_hand", "reserved", "low_stock_threshold"):
+        events.check_low_stock(
+            merchant_id=merchant_id,
+            warehouse_id=warehouse.pk,
+            sku_id=sku_id,
+            before=on_hand - reserved + wanted[sku_id],
+            after=on_hand - reserved,
+            threshold=threshold,
+        )
+    return holds
+
+
 def _close(reservation: Reservation, status: str) -> bool:
     """Move an active reservation to ``status`` with a conditional UPDATE; False if it was no
     longer active (someone else closed it first)."""

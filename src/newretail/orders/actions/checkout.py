@@ -1,38 +1,49 @@
-"""Order actions: create (priced by ``marketing.pricing.price_cart``, stock held per line), cancel
-and expire. Each runs in one transaction: an order, its lines, price snapshots, stock holds and
-its ``order.*`` event are written together or not at all."""
+"""Placing an order: ``quote_order`` prices lines for a channel and fulfilment (through
+``marketing.pricing.price_cart``, the only code that computes prices) and chooses the warehouse
+that fulfils them; ``create_order`` writes the order, its lines and price snapshots, holds the
+stock and records ``order.created`` in one transaction, or writes nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext
 
 from newretail.catalog.models import Product, Sku, StorePrice
 from newretail.core import clock
 from newretail.core.errors import DomainError, not_found
 from newretail.core.events import record_event
+from newretail.core.money import format_fen
 from newretail.core.tenancy import get_owned
 from newretail.inventory.actions.numbers import next_document_number
-from newretail.inventory.actions.reservations import release_reservations, reserve_stock
+from newretail.inventory.actions.reservations import reserve_stock_lines
 from newretail.inventory.models import MAX_QUANTITY
 from newretail.marketing.pricing import CartLine, PricedCart, PricingContext, price_cart
 from newretail.marketing.queries import pricing_rules_for
+from newretail.members.models import Member
+from newretail.orders import fulfilment as fulfilment_rules
+from newretail.orders.actions.lifecycle import mark_order_paid
 from newretail.orders.errors import OrderError
 from newretail.orders.models import Order, OrderAdjustment, OrderEvent, OrderLine
-from newretail.orders.state import refuse, transition
-from newretail.tenancy.models import Merchant, Store, User, Warehouse
+from newretail.orders.payloads import line_payload
+from newretail.orders.queries import unpaid_ttl
+from newretail.tenancy.access import require_perm, require_store_access, require_warehouse_access
+from newretail.tenancy.models import Merchant, User, Warehouse
+from newretail.tenancy.roles import Perm
 
 logger = logging.getLogger(__name__)
 
 SALES_ORDER = "SO"  # document number prefix: SO20261123-0001
-DEFAULT_TTL = dt.timedelta(minutes=15)
 MAX_LINES = 200
 MAX_KEY_LENGTH = 64
+MAX_NOTE_LENGTH = 200
+# Stock stays held a little longer than the order waits for payment, so the order's own expiry
+# (which first asks the provider about pending payments) always runs before the hold lapses.
+HOLD_GRACE = dt.timedelta(minutes=10)
 
 # The pricing engine knows the selling channels; the points mall prices like the mall (points are
 # a tender, applied at payment).
@@ -48,13 +59,14 @@ class _Replayed(Exception):
         self.order = order
 
 
-def _merchant(merchant: Merchant | int) -> Merchant:
+def merchant_row(merchant: Merchant | int) -> Merchant:
     if isinstance(merchant, Merchant):
         return merchant
     return Merchant.objects.get(pk=merchant)
 
 
-def _clean_lines(lines: Any) -> list[tuple[int, int]]:
+def clean_lines(lines: Any) -> list[tuple[int, int]]:
+    """[(sku id, quantity)] sorted by SKU id, or a domain error naming the bad line."""
     if not isinstance(lines, (list, tuple)) or not lines:
         raise DomainError(OrderError.EMPTY_ORDER)
     if len(lines) > MAX_LINES:
@@ -84,11 +96,14 @@ def _clean_key(key: str | None) -> str | None:
     return key
 
 
-def _sellable(sku: Sku, channel: str, now: dt.datetime) -> bool:
+def sellable(sku: Sku, channel: str, now: dt.datetime) -> bool:
+    """May ``channel`` sell this SKU now (active, on sale, in the channel, inside its window)?"""
     product = sku.product
     in_channel = product.available_in_pos if channel in _STORE_CHANNELS else product.available_in_mall
     return (
         sku.is_active
+        and not sku.is_deleted
+        and not product.is_deleted
         and in_channel
         and product.status == Product.Status.ON_SALE
         and (product.on_sale_from is None or product.on_sale_from <= now)
@@ -96,7 +111,8 @@ def _sellable(sku: Sku, channel: str, now: dt.datetime) -> bool:
     )
 
 
-def _load_skus(merchant_id: int, sku_ids: Iterable[int], channel: str, now: dt.datetime) -> dict[int, Sku]:
+def load_skus(merchant_id: int, sku_ids: Iterable[int]) -> dict[int, Sku]:
+    """The merchant's SKUs by id with their products; another merchant's or a deleted one is 404."""
     ids = list(sku_ids)
     skus = {
         sku.pk: sku
@@ -105,100 +121,34 @@ def _load_skus(merchant_id: int, sku_ids: Iterable[int], channel: str, now: dt.d
         )
     }
     if len(skus) != len(ids):
-        raise not_found()  # another merchant's or a deleted SKU: 404, ids don't leak
-    for sku_id in ids:
-        if not _sellable(skus[sku_id], channel, now):
-            raise DomainError(OrderError.SKU_UNAVAILABLE, sku=skus[sku_id].display_name)
+        raise not_found()  # ids don't leak
     return skus
 
 
-def _line_id(sku_id: int) -> str:
+def _check_sellable(skus: Mapping[int, Sku], channel: str, now: dt.datetime) -> None:
+    for sku in skus.values():
+        if not sellable(sku, channel, now):
+            raise DomainError(OrderError.SKU_UNAVAILABLE, sku=sku.display_name)
+
+
+def line_id(sku_id: int) -> str:
     return f"{sku_id:012d}"  # sorts like the SKU id, so pricing order = SKU order
 
 
-def create_order(
-    *,
-    merchant: Merchant | int,
-    channel: str,
-    store_id: int | None,
-    warehouse_id: int,
-    fulfilment: str,
-    lines: list[Mapping[str, Any]],
-    member_id: int | None = None,
-    idempotency_key: str | None = None,
-    actor: User | None = None,
-    region_code: str = "",
-    distance_m: int | None = None,
-    ttl: dt.timedelta = DEFAULT_TTL,
-) -> Order:
-    """Create a priced order pending payment and hold its stock in ``warehouse_id`` until
-    ``now + ttl``.
-
-    Guarantees: replaying an ``idempotency_key`` returns the first order unchanged (also when
-    the replays race: the unique constraint picks the winner, the losers roll back and return
-    it); insufficient stock or any refused input writes nothing; line final amounts add up to
-    the goods amount and ``payable = goods final + shipping``; stock is held in SKU-id order.
-    """
-    merchant = _merchant(merchant)
-    key = _clean_key(idempotency_key)
-    if key is not None:
-        existing = Order.objects.filter(merchant_id=merchant.pk, idempotency_key=key).first()
-        if existing is not None:
-            return existing
-    if channel not in Order.Channel.values:
-        raise DomainError(OrderError.INVALID_CHANNEL, channel=channel)
-    if fulfilment not in Order.Fulfilment.values:
-        raise DomainError(OrderError.INVALID_FULFILMENT, fulfilment=fulfilment)
-    cleaned = _clean_lines(lines)
-    try:
-        return _create(
-            merchant=merchant,
-            channel=channel,
-            store_id=store_id,
-            warehouse_id=warehouse_id,
-            fulfilment=fulfilment,
-            lines=cleaned,
-            member_id=member_id,
-            key=key,
-            actor=actor,
-            region_code=region_code,
-            distance_m=distance_m,
-            ttl=ttl,
-        )
-    except _Replayed as replay:
-        return replay.order
-
-
-@transaction.atomic
-def _create(
-    *,
-    merchant: Merchant,
-    channel: str,
-    store_id: int | None,
-    warehouse_id: int,
-    fulfilment: str,
-    lines: list[tuple[int, int]],
-    member_id: int | None,
-    key: str | None,
-    actor: User | None,
-    region_code: str,
-    distance_m: int | None,
-    ttl: dt.timedelta,
-) -> Order:
-    now = clock.now()
-    store = get_owned(Store, merchant, pk=store_id) if store_id is not None else None
-    warehouse = get_owned(Warehouse.objects.filter(is_active=True), merchant, pk=warehouse_id)
-    skus = _load_skus(merchant.pk, (sku_id for sku_id, _ in lines), channel, now)
+def cart_lines_for(
+    merchant_id: int, store_id: int | None, skus: Mapping[int, Sku], lines: Iterable[tuple[int, int]]
+) -> list[CartLine]:
+    """The pricing engine's input for ``lines``: list prices, the store's prices, weights."""
     store_prices: dict[int, int] = {}
-    if store is not None:
+    if store_id is not None:
         store_prices = dict(
-            StorePrice.objects.filter(merchant_id=merchant.pk, store=store, sku_id__in=skus).values_list(
-                "sku_id", "price_fen"
-            )
+            StorePrice.objects.filter(
+                merchant_id=merchant_id, store_id=store_id, sku_id__in=list(skus)
+            ).values_list("sku_id", "price_fen")
         )
-    cart = [
+    return [
         CartLine(
-            line_id=_line_id(sku_id),
+            line_id=line_id(sku_id),
             sku_id=sku_id,
             quantity=quantity,
             list_price_fen=skus[sku_id].price_fen,
@@ -209,19 +159,174 @@ def _create(
         )
         for sku_id, quantity in lines
     ]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A priced order that has not been written: what checkout shows and what create writes."""
+
+    priced: PricedCart
+    source: fulfilment_rules.Source
+    skus: Mapping[int, Sku]
+    address: Mapping[str, str]
+    channel: str
+    fulfilment: str
+
+
+def quote_order(
+    *,
+    merchant: Merchant | int,
+    channel: str,
+    fulfilment: str,
+    lines: list[tuple[int, int]],
+    store_id: int | None = None,
+    warehouse_id: int | None = None,
+    address: Mapping[str, object] | None = None,
+    member: Member | None = None,
+    now: dt.datetime | None = None,
+) -> Quote:
+    """Price cleaned ``lines`` and choose their source (``orders.fulfilment``; an explicit
+    ``warehouse_id`` is staff choosing). Reads only; raises a domain error the shopper can act on
+    (unsellable item, no store in range, out of stock, below the delivery minimum…)."""
+    merchant_id = merchant.pk if isinstance(merchant, Merchant) else merchant
+    if channel not in Order.Channel.values:
+        raise DomainError(OrderError.INVALID_CHANNEL, channel=channel)
+    if fulfilment not in Order.Fulfilment.values:
+        raise DomainError(OrderError.INVALID_FULFILMENT, fulfilment=fulfilment)
+    now = now or clock.now()
+    skus = load_skus(merchant_id, (sku_id for sku_id, _ in lines))
+    _check_sellable(skus, channel, now)
+    snapshot = fulfilment_rules.clean_address(address, fulfilment=fulfilment)
+    if warehouse_id is not None:
+        source = fulfilment_rules.explicit_source(
+            merchant_id=merchant_id, warehouse_id=warehouse_id, store_id=store_id
+        )
+    else:
+        source = fulfilment_rules.choose_source(
+            merchant_id=merchant_id, fulfilment=fulfilment, lines=lines, store_id=store_id, address=snapshot
+        )
+    store = source.store
     context = PricingContext(
-        merchant_id=merchant.pk,
+        merchant_id=merchant_id,
         store_id=store.pk if store else None,
         channel=_PRICING_CHANNEL.get(channel, channel),
-        member_id=member_id,
+        member_id=member.pk if member else None,
         now=now,
         fulfilment=fulfilment,
-        region_code=region_code,
-        distance_m=distance_m,
+        region_code=snapshot.get("province", ""),
+        distance_m=source.distance_m,
     )
-    priced = price_cart(cart, context, pricing_rules_for(merchant.pk))
+    cart = cart_lines_for(merchant_id, store.pk if store else None, skus, lines)
+    priced = price_cart(cart, context, pricing_rules_for(merchant_id))
     _check_totals(priced)
+    return Quote(
+        priced=priced, source=source, skus=skus, address=snapshot, channel=channel, fulfilment=fulfilment
+    )
 
+
+def _member(merchant_id: int, member: Member | int | None) -> Member | None:
+    if member is None:
+        return None
+    if isinstance(member, Member):
+        if member.merchant_id != merchant_id:
+            raise not_found()
+        return member
+    return get_owned(Member, merchant_id, pk=member)
+
+
+def create_order(
+    *,
+    merchant: Merchant | int,
+    channel: str,
+    fulfilment: str,
+    lines: list[Mapping[str, Any]],
+    store_id: int | None = None,
+    warehouse_id: int | None = None,
+    address: Mapping[str, object] | None = None,
+    member: Member | int | None = None,
+    buyer_note: str = "",
+    idempotency_key: str | None = None,
+    actor: User | None = None,
+    ttl: dt.timedelta | None = None,
+    expected_payable_fen: int | None = None,
+) -> Order:
+    """Create a priced order pending payment and hold its stock in the warehouse that fulfils it
+    until the payment deadline (``OrderSettings.unpaid_minutes`` unless ``ttl``).
+
+    Guarantees: replaying an ``idempotency_key`` returns the first order unchanged (also when the
+    replays race: the unique constraint picks the winner, the losers roll back and return it);
+    insufficient stock or any refused input writes nothing; line final amounts add up to the goods
+    amount and ``payable = goods final + shipping``; stock is held in SKU-id order (no deadlocks);
+    when ``expected_payable_fen`` is given and the price is now different, nothing is written
+    (``PAYABLE_CHANGED``). An order that costs nothing is paid at once.
+    """
+    merchant = merchant_row(merchant)
+    key = _clean_key(idempotency_key)
+    if key is not None:
+        existing = Order.objects.filter(merchant_id=merchant.pk, idempotency_key=key).first()
+        if existing is not None:
+            return existing
+    cleaned = clean_lines(lines)
+    note = (buyer_note or "").strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        raise DomainError(OrderError.NOTE_TOO_LONG, maximum=MAX_NOTE_LENGTH)
+    try:
+        return _create(
+            merchant=merchant,
+            channel=channel,
+            fulfilment=fulfilment,
+            lines=cleaned,
+            store_id=store_id,
+            warehouse_id=warehouse_id,
+            address=address,
+            member=member,
+            note=note,
+            key=key,
+            actor=actor,
+            ttl=ttl or unpaid_ttl(merchant),
+            expected_payable_fen=expected_payable_fen,
+        )
+    except _Replayed as replay:
+        return replay.order
+
+
+@transaction.atomic
+def _create(
+    *,
+    merchant: Merchant,
+    channel: str,
+    fulfilment: str,
+    lines: list[tuple[int, int]],
+    store_id: int | None,
+    warehouse_id: int | None,
+    address: Mapping[str, object] | None,
+    member: Member | int | None,
+    note: str,
+    key: str | None,
+    actor: User | None,
+    ttl: dt.timedelta,
+    expected_payable_fen: int | None,
+) -> Order:
+    now = clock.now()
+    buyer = _member(merchant.pk, member)
+    quote = quote_order(
+        merchant=merchant,
+        channel=channel,
+        fulfilment=fulfilment,
+        lines=lines,
+        store_id=store_id,
+        warehouse_id=warehouse_id,
+        address=address,
+        member=buyer,
+        now=now,
+    )
+    priced = quote.priced
+    if expected_payable_fen is not None and expected_payable_fen != priced.payable_fen:
+        raise DomainError(
+            OrderError.PAYABLE_CHANGED,
+            payable=format_fen(priced.payable_fen),
+            expected=format_fen(expected_payable_fen),
+        )
     number = next_document_number(merchant=merchant, prefix=SALES_ORDER)
     try:
         with transaction.atomic():
@@ -229,14 +334,19 @@ def _create(
                 merchant_id=merchant.pk,
                 number=number,
                 channel=channel,
-                store=store,
-                member_id=member_id,
+                store=quote.source.store,
+                member=buyer,
                 fulfilment=fulfilment,
-                warehouse=warehouse,
+                warehouse=quote.source.warehouse,
                 goods_list_fen=priced.goods_list_fen,
                 discount_fen=priced.discount_fen,
                 shipping_fen=priced.shipping_fen,
                 payable_fen=priced.payable_fen,
+                shipping_address=dict(quote.address),
+                delivery_distance_m=quote.source.distance_m
+                if fulfilment == Order.Fulfilment.DELIVERY
+                else None,
+                buyer_note=note,
                 idempotency_key=key,
                 expires_at=now + ttl,
             )
@@ -246,17 +356,16 @@ def _create(
             raise
         raise _Replayed(winner) from None
 
-    order_lines = _write_lines(order, priced, skus)
-    for line in order_lines:  # SKU-id order: concurrent orders lock stock rows in one order
-        reserve_stock(
-            merchant=merchant.pk,
-            warehouse=warehouse,
-            sku=line.sku,
-            quantity=line.quantity,
-            reference=order.reservation_reference,
-            ttl=ttl,
-        )
-    OrderEvent.objects.create(merchant_id=merchant.pk, order=order, kind="created", actor=actor)
+    order_lines, adjustments = _write_lines(order, priced, quote.skus)
+    # Held in SKU-id order: concurrent orders lock stock rows in one order (no deadlocks).
+    reserve_stock_lines(
+        merchant=merchant.pk,
+        warehouse=quote.source.warehouse,
+        lines=[(line.sku, line.quantity) for line in order_lines],
+        reference=order.reservation_reference,
+        ttl=ttl + HOLD_GRACE,
+    )
+    created = OrderEvent.objects.create(merchant_id=merchant.pk, order=order, kind="created", actor=actor)
     record_event(
         merchant_id=merchant.pk,
         name="order.created",
@@ -266,27 +375,44 @@ def _create(
             "number": order.number,
             "channel": channel,
             "store_id": order.store_id,
-            "member_id": member_id,
+            "warehouse_id": order.warehouse_id,
+            "member_id": order.member_id,
             "fulfilment": fulfilment,
             "goods_list_fen": order.goods_list_fen,
             "goods_final_fen": order.goods_final_fen,
             "discount_fen": order.discount_fen,
             "shipping_fen": order.shipping_fen,
             "payable_fen": order.payable_fen,
-            "lines": [
-                {
-                    "line_id": line.pk,
-                    "sku_id": line.sku_id,
-                    "quantity": line.quantity,
-                    "unit_price_fen": line.unit_price_fen,
-                    "list_amount_fen": line.list_amount_fen,
-                    "final_amount_fen": line.final_amount_fen,
-                }
-                for line in order_lines
-            ],
+            "lines": [line_payload(line) for line in order_lines],
         },
     )
+    if order.payable_fen == 0:
+        mark_order_paid(order=order, tenders=[])
+    else:
+        _carry_what_was_written(order, order_lines, adjustments, [created])
     return order
+
+
+def _carry_what_was_written(
+    order: Order, lines: list[OrderLine], adjustments: list[OrderAdjustment], events: list[OrderEvent]
+) -> None:
+    """The new order carries its lines, adjustments and timeline as if prefetched, so the caller
+    can show it without reading it back; an order just placed has no payment, refund or
+    after-sales request yet (Django's prefetch and related-object caches, filled by hand)."""
+    caches = {}
+    for name, rows in (
+        ("lines", lines),
+        ("adjustments", adjustments),
+        ("events", events),
+        ("refunds", []),
+        ("after_sales", []),
+    ):
+        queryset = getattr(order, name).all()
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        caches[name] = queryset
+    order._prefetched_objects_cache = caches
+    order._state.fields_cache["payment"] = None
 
 
 def _check_totals(priced: PricedCart) -> None:
@@ -297,7 +423,9 @@ def _check_totals(priced: PricedCart) -> None:
         raise AssertionError("priced cart does not add up")
 
 
-def _write_lines(order: Order, priced: PricedCart, skus: Mapping[int, Sku]) -> list[OrderLine]:
+def _write_lines(
+    order: Order, priced: PricedCart, skus: Mapping[int, Sku]
+) -> tuple[list[OrderLine], list[OrderAdjustment]]:
     lines = []
     for priced_line in sorted(priced.lines, key=lambda line: line.sku_id):
         sku = skus[priced_line.sku_id]
@@ -318,7 +446,7 @@ def _write_lines(order: Order, priced: PricedCart, skus: Mapping[int, Sku]) -> l
     if any(line.pk is None for line in lines):  # backends without RETURNING ids
         by_sku = {line.sku_id: line for line in OrderLine.objects.filter(order=order)}
         lines = [by_sku[line.sku_id] for line in lines]
-    by_line_id = {_line_id(line.sku_id): line for line in lines}
+    by_line_id = {line_id(line.sku_id): line for line in lines}
     adjustments = []
     for priced_line in priced.lines:
         for part in priced_line.adjustments:
@@ -327,7 +455,7 @@ def _write_lines(order: Order, priced: PricedCart, skus: Mapping[int, Sku]) -> l
         if not adjustment.line_ids:  # order-level: shipping fees, surcharges, waivers
             adjustments.append(_adjustment(order, adjustment, None))
     OrderAdjustment.objects.bulk_create(adjustments)
-    return lines
+    return lines, adjustments
 
 
 def _adjustment(order: Order, adjustment: Any, line: OrderLine | None) -> OrderAdjustment:
@@ -342,67 +470,39 @@ def _adjustment(order: Order, adjustment: Any, line: OrderLine | None) -> OrderA
     )
 
 
-def _order_payload(order: Order, **extra: Any) -> dict[str, Any]:
-    return {"order_id": order.pk, "number": order.number, "status": order.status, **extra}
-
-
-@transaction.atomic
-def cancel_order(
-    *, order_id: int, merchant: Merchant | int, actor: User | None = None, reason: str = ""
+def create_staff_order(
+    *,
+    actor: User,
+    channel: str,
+    fulfilment: str,
+    lines: list[Mapping[str, Any]],
+    store_id: int | None = None,
+    warehouse_id: int | None = None,
+    address: Mapping[str, object] | None = None,
+    member_id: int | None = None,
+    buyer_note: str = "",
+    idempotency_key: str | None = None,
 ) -> Order:
-    """Cancel an unpaid order and give its stock back. Only ``pending_payment`` orders can be
-    cancelled here (paid ones go through refunds); anything else is ``ILLEGAL_TRANSITION``."""
-    order = get_owned(Order, merchant, pk=order_id)
-    if order.status != Order.Status.PENDING_PAYMENT:
-        raise refuse(order, order.status, Order.Status.CANCELLED)
-    transition(order, Order.Status.CANCELLED, actor=actor, note=reason)
-    released = release_reservations(merchant=order.merchant_id, reference=order.reservation_reference)
-    record_event(
-        merchant_id=order.merchant_id,
-        name="order.cancelled",
-        aggregate=order,
-        payload=_order_payload(order, reason=reason[:200], released=released),
+    """An order entered by staff or another system (POS, phone order, ERP): needs
+    ``orders.fulfil`` and, for store-bound staff, their own store and its warehouse. Otherwise
+    exactly ``create_order``."""
+    require_perm(actor, Perm.ORDERS_FULFIL)
+    if store_id is not None:
+        require_store_access(actor, store_id)
+    if warehouse_id is not None:
+        require_warehouse_access(actor, get_owned(Warehouse, actor.merchant_id, pk=warehouse_id))
+    elif actor.store_ids() is not None and store_id is None:
+        raise DomainError(OrderError.STORE_REQUIRED)
+    return create_order(
+        merchant=actor.merchant,
+        channel=channel,
+        fulfilment=fulfilment,
+        lines=lines,
+        store_id=store_id,
+        warehouse_id=warehouse_id,
+        address=address,
+        member=member_id,
+        buyer_note=buyer_note,
+        idempotency_key=idempotency_key,
+        actor=actor,
     )
-    return order
-
-
-def expire_unpaid_orders(now: dt.datetime | None = None, *, batch_size: int = 500) -> int:
-    """Close every order still pending payment after ``expires_at`` and give its stock back.
-    One short transaction per order; an order paid or cancelled meanwhile simply wins. Returns
-    how many were closed."""
-    now = now or clock.now()
-    closed = 0
-    last_pk = 0
-    while True:
-        ids = list(
-            Order.objects.filter(status=Order.Status.PENDING_PAYMENT, expires_at__lte=now, pk__gt=last_pk)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not ids:
-            return closed
-        for pk in ids:
-            closed += _close_one(pk, now)
-        last_pk = ids[-1]
-
-
-@transaction.atomic
-def _close_one(order_id: int, now: dt.datetime) -> int:
-    order = Order.objects.filter(pk=order_id).first()
-    if order is None or order.status != Order.Status.PENDING_PAYMENT or order.expires_at is None:
-        return 0
-    if order.expires_at > now:
-        return 0
-    try:
-        # Timeline notes are stored text, written in the platform language (zh-Hans by default).
-        transition(order, Order.Status.CLOSED, note=gettext("Payment deadline passed"))
-    except DomainError:
-        return 0  # paid or cancelled at the same moment
-    released = release_reservations(merchant=order.merchant_id, reference=order.reservation_reference)
-    record_event(
-        merchant_id=order.merchant_id,
-        name="order.closed",
-        aggregate=order,
-        payload=_order_payload(order, reason="expired", released=released),
-    )
-    return 1

@@ -1,0 +1,190 @@
+"""Shopper API, member part: SMS login, the member's own profile and address book.
+
+    POST /shop/{slug}/auth/code    {phone}          -> 204, a code is texted
+    POST /shop/{slug}/auth/login   {phone, code}    -> {token, expires_at, member}
+    then  Authorization: Bearer nrm_…  on every other route here (401 on another merchant's slug).
+
+Rate limits use REMOTE_ADDR as the client address (see ``shop_auth.client_ip``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, Path, Router, Schema, Status
+
+from newretail.api.base import ERRORS, ErrorOut
+from newretail.api.shop import Slug
+from newretail.api.shop_auth import MEMBER_AUTH, client_ip, member_of
+from newretail.core.errors import not_found
+from newretail.members.actions import addresses as address_actions
+from newretail.members.actions import login as login_actions
+from newretail.members.actions.tokens import revoke_member_token, token_expires_at
+from newretail.members.models import Member
+from newretail.members.queries import member_addresses
+from newretail.orders.actions.cart import merge_carts
+from newretail.tenancy.models import Merchant
+
+router = Router(tags=["shop members"], auth=MEMBER_AUTH)
+
+MAX_ID = 2**63 - 1
+# 503: the SMS provider failed (members.sms_failed).
+SMS_ERRORS = {**ERRORS, 503: ErrorOut}
+
+
+class CodeIn(Schema):
+    phone: str = Field(..., max_length=30, description="Mainland mobile number, e.g. 13812345678.")
+
+
+class LoginIn(Schema):
+    phone: str = Field(..., max_length=30)
+    code: str = Field(..., max_length=12, description="The 6-digit code from the text message.")
+    cart_token: str | None = Field(
+        None, max_length=100, description="The anonymous cart's token: its items move into the member's cart."
+    )
+
+
+class MemberOut(Schema):
+    id: int
+    phone: str
+    name: str
+
+
+class MeOut(MemberOut):
+    registered_at: dt.datetime
+    last_login_at: dt.datetime | None
+
+
+class LoginOut(Schema):
+    token: str = Field(..., description="Send as `Authorization: Bearer <token>`.")
+    expires_at: dt.datetime
+    member: MemberOut
+
+
+class AddressIn(Schema):
+    recipient: str = Field(..., max_length=50)
+    phone: str = Field(..., max_length=30, description="A mobile number or a landline with area code.")
+    province: str = Field(..., max_length=32)
+    city: str = Field(..., max_length=32)
+    district: str = Field("", max_length=32)
+    detail: str = Field(..., max_length=200)
+    latitude: Decimal | None = Field(None, ge=-90, le=90)
+    longitude: Decimal | None = Field(None, ge=-180, le=180)
+    is_default: bool = False
+
+
+class AddressPatch(Schema):
+    recipient: str | None = Field(None, max_length=50)
+    phone: str | None = Field(None, max_length=30)
+    province: str | None = Field(None, max_length=32)
+    city: str | None = Field(None, max_length=32)
+    district: str | None = Field(None, max_length=32)
+    detail: str | None = Field(None, max_length=200)
+    latitude: Decimal | None = Field(None, ge=-90, le=90)
+    longitude: Decimal | None = Field(None, ge=-180, le=180)
+    is_default: bool | None = Field(None, description="true makes it the default address.")
+
+
+class AddressOut(Schema):
+    id: int
+    recipient: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    detail: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    is_default: bool
+    updated_at: dt.datetime
+
+
+AddressId = Path(..., ge=1, le=MAX_ID)
+
+
+def _merchant(slug: str) -> Merchant:
+    merchant = Merchant.objects.filter(slug=slug, is_active=True).first()
+    if merchant is None:
+        raise not_found()
+    return merchant
+
+
+def _member_out(member: Member) -> MemberOut:
+    return MemberOut(id=member.pk, phone=member.phone, name=member.name)
+
+
+def _login_out(member: Member, raw: str) -> LoginOut:
+    expires_at = token_expires_at(raw)
+    if expires_at is None:  # cannot happen: issued a moment ago, and tokens are revoked, never deleted
+        raise not_found()
+    return LoginOut(token=raw, expires_at=expires_at, member=_member_out(member))
+
+
+@router.post("/{merchant_slug}/auth/code", response={204: None, **SMS_ERRORS}, auth=None)
+def request_code(request, payload: CodeIn, merchant_slug: str = Slug):
+    """Text a 6-digit login code (valid 5 minutes). One per minute and 10 a day per number."""
+    login_actions.request_login_code(
+        merchant=_merchant(merchant_slug), phone=payload.phone, ip=client_ip(request)
+    )
+    return Status(204, None)
+
+
+@router.post("/{merchant_slug}/auth/login", response={200: LoginOut, **ERRORS}, auth=None)
+def login(request, payload: LoginIn, merchant_slug: str = Slug):
+    """Log in (registering on first login) with the code; returns a 30-day member token."""
+    merchant = _merchant(merchant_slug)
+    member, raw = login_actions.login_with_code(
+        merchant=merchant, phone=payload.phone, code=payload.code, ip=client_ip(request)
+    )
+    merge_carts(member=member, token=payload.cart_token)
+    return _login_out(member, raw)
+
+
+@router.post("/{merchant_slug}/auth/logout", response={204: None, **ERRORS})
+def logout(request, merchant_slug: str = Slug):
+    """Revoke the token this request was made with."""
+    revoke_member_token(raw=request.member_token)
+    return Status(204, None)
+
+
+@router.get("/{merchant_slug}/me", response={200: MeOut, **ERRORS})
+def me(request, merchant_slug: str = Slug):
+    member = member_of(request)
+    return MeOut(
+        id=member.pk,
+        phone=member.phone,
+        name=member.name,
+        registered_at=member.created_at,
+        last_login_at=member.last_login_at,
+    )
+
+
+@router.get("/{merchant_slug}/addresses", response={200: list[AddressOut], **ERRORS})
+def addresses(request, merchant_slug: str = Slug):
+    """The address book, default first."""
+    return member_addresses(member=member_of(request))
+
+
+@router.post("/{merchant_slug}/addresses", response={201: AddressOut, **ERRORS})
+def add_address(request, payload: AddressIn, merchant_slug: str = Slug):
+    """Add an address (at most 20); the first one becomes the default."""
+    return Status(201, address_actions.add_address(member=member_of(request), **payload.dict()))
+
+
+@router.patch("/{merchant_slug}/addresses/{address_id}", response={200: AddressOut, **ERRORS})
+def update_address(request, payload: AddressPatch, merchant_slug: str = Slug, address_id: int = AddressId):
+    changes = payload.dict(exclude_unset=True)
+    return address_actions.update_address(member=member_of(request), address_id=address_id, **changes)
+
+
+@router.delete("/{merchant_slug}/addresses/{address_id}", response={204: None, **ERRORS})
+def delete_address(request, merchant_slug: str = Slug, address_id: int = AddressId):
+    """Delete an address; if it was the default, the most recently updated one takes over."""
+    address_actions.delete_address(member=member_of(request), address_id=address_id)
+    return Status(204, None)
+
+
+@router.post("/{merchant_slug}/addresses/{address_id}/default", response={200: AddressOut, **ERRORS})
+def set_default_address(request, merchant_slug: str = Slug, address_id: int = AddressId):
+    return address_actions.set_default_address(member=member_of(request), address_id=address_id)
