@@ -65,3 +65,28 @@ def test_job_pages_are_scoped_to_the_merchant(
     client.force_login(other_owner)
     assert client.get(reverse("console:job_detail", args=[job.pk])).status_code == 404
     assert client.get(reverse("console:job_result_file", args=[job.pk])).status_code == 404
+
+
+def test_a_result_file_is_only_for_its_creator_or_system_staff(client, owner, store):
+    """An export holds what its creator may see (e.g. unmasked phones): a colleague with fewer
+    rights neither lists it nor downloads it; staff who run the system see every job."""
+    from newretail.core.testing import make_staff
+    from newretail.tenancy.roles import Role
+
+    clerk = make_staff(owner, Role.WAREHOUSE_CLERK)
+    manager = make_staff(owner, Role.STORE_MANAGER, stores=[store])
+    export = Job.objects.create(
+        merchant_id=owner.merchant_id,
+        kind="test",
+        status=Job.Status.SUCCEEDED,
+        created_by=manager,
+        result_file=ContentFile(b"phone\n13812345678\n", name="orders.csv"),
+    )
+    url = reverse("console:job_result_file", args=[export.pk])
+    client.force_login(clerk)
+    assert client.get(url).status_code == 404
+    assert export.pk not in [job.pk for job in client.get(reverse("console:job_list")).context["page_obj"]]
+    client.force_login(manager)
+    assert client.get(url).status_code == 200
+    client.force_login(owner)
+    assert client.get(url).status_code == 200

@@ -19,6 +19,7 @@ from newretail.catalog.exports import start_export
 from newretail.catalog.imports import start_import
 from newretail.catalog.jobs import HANDLED_KINDS
 from newretail.core.errors import not_found
+from newretail.core.jobs import jobs_visible_to
 from newretail.core.models import Job
 from newretail.core.tenancy import get_owned
 from newretail.tenancy.access import require_perm
@@ -104,7 +105,7 @@ def _importer(request) -> User:
 
 
 def _owned_job(actor: User, job_id: int) -> Job:
-    return get_owned(Job.objects.filter(kind__in=HANDLED_KINDS), actor.merchant_id, pk=job_id)
+    return get_owned(jobs_visible_to(actor).filter(kind__in=HANDLED_KINDS), actor.merchant_id, pk=job_id)
 
 
 @router.post("/imports", response={202: CatalogJobOut, **ERRORS})
@@ -130,7 +131,7 @@ def create_export(request, payload: ExportIn):
 def list_jobs(request, limit: int = Query(20, ge=1, le=100)):
     """The merchant's most recent product imports and exports, newest first."""
     actor = _importer(request)
-    jobs = Job.objects.for_merchant(actor.merchant_id).filter(kind__in=HANDLED_KINDS).order_by("-id")
+    jobs = jobs_visible_to(actor).filter(kind__in=HANDLED_KINDS).order_by("-id")
     return [_job_out(job) for job in jobs[:limit]]
 
 

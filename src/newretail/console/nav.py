@@ -26,6 +26,14 @@ class NavSection:
 NAV: tuple[NavSection, ...] = (
     NavSection(_("Overview"), (NavItem(_("Dashboard"), "console:home"),)),
     NavSection(
+        _("Orders"),
+        (
+            NavItem(_("Orders"), "console:order_list", Perm.ORDERS_VIEW),
+            NavItem(_("After-sales"), "console:after_sale_list", Perm.ORDERS_VIEW),
+            NavItem(_("Pickup verification"), "console:pickup_verify", Perm.ORDERS_FULFIL),
+        ),
+    ),
+    NavSection(
         _("Catalog"),
         (
             NavItem(_("Products"), "console:product_list", Perm.CATALOG_VIEW),
@@ -56,6 +64,8 @@ NAV: tuple[NavSection, ...] = (
             NavItem(_("Audit log"), "console:audit_list", Perm.AUDIT_VIEW),
             NavItem(_("Background jobs"), "console:job_list"),
             NavItem(_("Event deliveries"), "console:event_delivery_list", Perm.SYSTEM_MANAGE),
+            NavItem(_("Payment settings"), "console:payment_settings", Perm.MERCHANT_MANAGE),
+            NavItem(_("Payment notifications"), "console:payment_notification_list", Perm.SYSTEM_MANAGE),
         ),
     ),
 )

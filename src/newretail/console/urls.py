@@ -1,6 +1,7 @@
 """Console URLs: each page module owns its ``urlpatterns``; this file only joins them."""
 
 from newretail.console.views import (
+    after_sales,
     auth,
     catalog,
     catalog_images,
@@ -9,7 +10,9 @@ from newretail.console.views import (
     home,
     inventory,
     jobs,
+    orders,
     organisation,
+    payments,
 )
 
 app_name = "console"
@@ -24,4 +27,7 @@ urlpatterns = [
     *catalog_images.urlpatterns,
     *catalog_io.urlpatterns,
     *inventory.urlpatterns,
+    *orders.urlpatterns,
+    *after_sales.urlpatterns,
+    *payments.urlpatterns,
 ]

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from newretail.core import clock
 from newretail.core.errors import DomainError
@@ -27,6 +28,16 @@ logger = logging.getLogger(__name__)
 JobHandler = Callable[[Job, "Progress"], dict[str, Any]]
 HANDLERS: dict[str, JobHandler] = {}
 LABELS: dict[str, Any] = {}  # kind -> human name shown on the job pages
+
+
+def jobs_visible_to(user: Any) -> QuerySet[Job]:
+    """Jobs a staff member may see and download: their own, or all of the merchant's for those who
+    run the system (``system.manage``). An export holds what its creator was allowed to see (e.g.
+    unmasked phones), so it is not handed to colleagues with fewer rights."""
+    jobs = Job.objects.for_merchant(user.merchant_id)
+    if user.has_perm_code("system.manage"):
+        return jobs
+    return jobs.filter(created_by=user)
 
 
 def job_handler(kind: str, *, label: Any = None) -> Callable[[JobHandler], JobHandler]:

@@ -18,16 +18,15 @@ from newretail.catalog.jobs import HANDLED_KINDS
 from newretail.console.decorators import console_view
 from newretail.console.forms.catalog_io import ExportForm, ImportForm
 from newretail.core.errors import DomainError
-from newretail.core.models import Job
+from newretail.core.jobs import jobs_visible_to
 from newretail.tenancy.roles import Perm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _page(request, *, import_form=None, export_form=None, status=200):
-    merchant_id = request.user.merchant_id
     jobs = list(
-        Job.objects.for_merchant(merchant_id)
+        jobs_visible_to(request.user)
         .filter(kind__in=HANDLED_KINDS)
         .select_related("created_by")
         .order_by("-id")[:10]
@@ -38,7 +37,7 @@ def _page(request, *, import_form=None, export_form=None, status=200):
     ]
     context = {
         "import_form": import_form or ImportForm(),
-        "export_form": export_form or ExportForm(merchant_id=merchant_id),
+        "export_form": export_form or ExportForm(merchant_id=request.user.merchant_id),
         "columns": columns,
         "blank_cell_help": BLANK_CELL_HELP,
         "jobs": jobs,

@@ -1,5 +1,5 @@
 """Background job pages: a list, a detail page whose progress bar polls with htmx, and the
-result file download (served through the app so that only the merchant's staff can fetch it)."""
+result file download (served through the app: a job's creator, or staff who run the system)."""
 
 from django.http import FileResponse, Http404
 from django.shortcuts import render
@@ -7,26 +7,26 @@ from django.urls import path
 
 from newretail.console.decorators import console_view
 from newretail.console.paging import paginate
-from newretail.core.models import Job
+from newretail.core.jobs import jobs_visible_to
 from newretail.core.tenancy import get_owned
 
 
 @console_view()
 def job_list(request):
-    jobs = Job.objects.for_merchant(request.user.merchant_id).select_related("created_by")
+    jobs = jobs_visible_to(request.user).select_related("created_by")
     return render(request, "console/job_list.html", paginate(request, jobs))
 
 
 @console_view()
 def job_detail(request, pk: int):
-    job = get_owned(Job, request.user.merchant_id, pk=pk)
+    job = get_owned(jobs_visible_to(request.user), request.user.merchant_id, pk=pk)
     template = "console/job_progress.html" if request.htmx else "console/job_detail.html"
     return render(request, template, {"job": job})
 
 
 @console_view()
 def job_result_file(request, pk: int):
-    job = get_owned(Job, request.user.merchant_id, pk=pk)
+    job = get_owned(jobs_visible_to(request.user), request.user.merchant_id, pk=pk)
     if not job.result_file:
         raise Http404
     return FileResponse(
