@@ -76,6 +76,7 @@ bench: setup
 	$(PY) bench/bench_search.py
 	$(PY) bench/bench_import.py
 	$(PY) bench/bench_memory.py
+	$(PY) bench/bench_orders.py
 
 clean:
 	rm -rf $(VENV) $(UV_BOOT) node_modules var src/newretail/static/vendor

@@ -23,27 +23,22 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.throwaway import on_postgres, on_sqlite, percentile  # noqa: E402
+
 QUERIES = ["kkl", "kekoukele", "可乐", "牛奶 伊利", "{barcode}", "{plu}", "xqzjvw"]
-
-
-def _percentile(samples: list[float], pct: float) -> float:
-    ordered = sorted(samples)
-    k = (len(ordered) - 1) * pct / 100
-    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
 def _stats(samples: list[float]) -> dict[str, float]:
     ms = [s * 1000 for s in samples]
     return {
         "p50": statistics.median(ms),
-        "p95": _percentile(ms, 95),
-        "p99": _percentile(ms, 99),
+        "p95": percentile(ms, 95),
+        "p99": percentile(ms, 99),
     }
 
 
@@ -126,56 +121,13 @@ def child(n_skus: int, iterations: int) -> dict:
     }
 
 
-def _run_child(env: dict[str, str], n_skus: int, iterations: int) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", "--skus", str(n_skus), "--iterations", str(iterations)],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _base_env(tmp: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="newretail.config.settings",
-        NEWRETAIL_VAR_DIR=tmp,
-        DEBUG="false",
-        SECRET_KEY="bench-" + os.urandom(16).hex(),
-        LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", ""),
-    )
-    return env
-
-
 def run_sqlite(n_skus: int, iterations: int) -> dict:
-    with tempfile.TemporaryDirectory(prefix="nr-bench-") as tmp:
-        env = _base_env(tmp)
-        env["SQLITE_PATH"] = str(Path(tmp) / "bench.sqlite3")
-        return _run_child(env, n_skus, iterations)
+    return on_sqlite(__file__, ["--skus", str(n_skus), "--iterations", str(iterations)])
 
 
 def run_postgres(url: str, n_skus: int, iterations: int) -> dict:
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"newretail_bench_{os.getpid()}"
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        with tempfile.TemporaryDirectory(prefix="nr-bench-") as tmp:
-            env = _base_env(tmp)
-            env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
-            return _run_child(env, n_skus, iterations)
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    args = ["--skus", str(n_skus), "--iterations", str(iterations)]
+    return on_postgres(__file__, args, url, name=f"newretail_bench_{os.getpid()}")
 
 
 def print_table(results: list[dict]) -> None:
