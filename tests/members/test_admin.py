@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_admin_pages_render_for_platform_operators(client, merchant, member):
-    add_address(member=member, recipient="张三", phone=PHONE, province="北京市", city="北京市", detail="长安街1号")
+    add_address(
+        member=member, recipient="张三", phone=PHONE, province="北京市", city="北京市", detail="长安街1号"
+    )
     request_login_code(merchant=merchant, phone=PHONE, ip=IP)
     operator = User.objects.create_superuser("operator", "op@example.com", "op-pass-12345")
     client.force_login(operator)

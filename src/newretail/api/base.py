@@ -3,15 +3,29 @@ every route documents so that clients (and schemathesis) know the shape of a ref
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.security import HttpBearer, SessionAuth
 
 from newretail.core.errors import CoreError, DomainError
 from newretail.tenancy.actions.auth import user_for_token
 from newretail.tenancy.models import User
+
+
+class AddressIn(Schema):
+    """An address as a shopper gives it (address book, checkout preview)."""
+
+    recipient: str = Field(..., max_length=50)
+    phone: str = Field(..., max_length=30, description="A mobile number or a landline with area code.")
+    province: str = Field(..., max_length=32)
+    city: str = Field(..., max_length=32)
+    district: str = Field("", max_length=32)
+    detail: str = Field(..., max_length=200)
+    latitude: Decimal | None = Field(None, ge=-90, le=90)
+    longitude: Decimal | None = Field(None, ge=-180, le=180)
 
 
 class ErrorOut(Schema):

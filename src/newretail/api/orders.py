@@ -30,7 +30,6 @@ from newretail.core.tenancy import get_owned
 from newretail.orders import queries
 from newretail.orders.actions import aftersales, checkout, lifecycle
 from newretail.orders.actions.settings import update_order_settings
-from newretail.orders.models import Order
 from newretail.payments.actions import charges, refunds
 from newretail.payments.models import Refund
 from newretail.tenancy.access import require_perm
@@ -55,14 +54,6 @@ class OrderPage(Schema):
 def _detail(actor: User, order_id: int) -> OrderOut:
     require_perm(actor, Perm.ORDERS_VIEW)
     order = get_owned(queries.with_details(queries.scoped_orders(actor)), actor.merchant_id, pk=order_id)
-    return order_out(order, show_pickup_code=actor.has_perm_code(Perm.ORDERS_FULFIL))
-
-
-def _placed(actor: User, order: Order) -> OrderOut:
-    """A just-created order as the create action returned it (it carries its lines); a replayed
-    idempotency key returns an older order, which is read in full."""
-    if getattr(order, "_prefetched_objects_cache", {}).get("lines") is None:
-        return _detail(actor, order.pk)
     return order_out(order, show_pickup_code=actor.has_perm_code(Perm.ORDERS_FULFIL))
 
 
@@ -152,7 +143,9 @@ def create_order(request, body: OrderIn, idempotency_key: Key = None):
         buyer_note=body.buyer_note,
         idempotency_key=idempotency_key,
     )
-    return Status(201, _placed(actor, order))
+    return Status(
+        201, order_out(queries.for_display(order), show_pickup_code=actor.has_perm_code(Perm.ORDERS_FULFIL))
+    )
 
 
 class ShipIn(Schema):

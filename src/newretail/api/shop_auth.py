@@ -19,7 +19,8 @@ class MemberBearer(HttpBearer):
     """Authenticates a member token and checks it against the merchant slug in the path."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Member | None:
-        found = token_for_raw(token.strip())
+        raw = token.strip()
+        found = token_for_raw(raw)  # one query: the token with its member and merchant
         if found is None:
             return None
         match = getattr(request, "resolver_match", None)
@@ -27,7 +28,7 @@ class MemberBearer(HttpBearer):
         if not slug or found.member.merchant.slug != slug:
             return None
         # Kept for logout, which revokes the token the request came with.
-        request.member_token = token.strip()  # type: ignore[attr-defined]
+        request.member_token = raw  # type: ignore[attr-defined]
         return found.member
 
 

@@ -15,7 +15,8 @@ from decimal import Decimal
 from ninja import Field, Path, Router, Schema, Status
 
 from newretail.api.base import ERRORS, ErrorOut
-from newretail.api.shop import Slug
+from newretail.api.base import AddressIn as BaseAddressIn
+from newretail.api.shop import Slug, _merchant
 from newretail.api.shop_auth import MEMBER_AUTH, client_ip, member_of
 from newretail.core.errors import not_found
 from newretail.members.actions import addresses as address_actions
@@ -24,7 +25,6 @@ from newretail.members.actions.tokens import revoke_member_token, token_expires_
 from newretail.members.models import Member
 from newretail.members.queries import member_addresses
 from newretail.orders.actions.cart import merge_carts
-from newretail.tenancy.models import Merchant
 
 router = Router(tags=["shop members"], auth=MEMBER_AUTH)
 
@@ -62,15 +62,7 @@ class LoginOut(Schema):
     member: MemberOut
 
 
-class AddressIn(Schema):
-    recipient: str = Field(..., max_length=50)
-    phone: str = Field(..., max_length=30, description="A mobile number or a landline with area code.")
-    province: str = Field(..., max_length=32)
-    city: str = Field(..., max_length=32)
-    district: str = Field("", max_length=32)
-    detail: str = Field(..., max_length=200)
-    latitude: Decimal | None = Field(None, ge=-90, le=90)
-    longitude: Decimal | None = Field(None, ge=-180, le=180)
+class AddressIn(BaseAddressIn):
     is_default: bool = False
 
 
@@ -101,13 +93,6 @@ class AddressOut(Schema):
 
 
 AddressId = Path(..., ge=1, le=MAX_ID)
-
-
-def _merchant(slug: str) -> Merchant:
-    merchant = Merchant.objects.filter(slug=slug, is_active=True).first()
-    if merchant is None:
-        raise not_found()
-    return merchant
 
 
 def _member_out(member: Member) -> MemberOut:

@@ -9,7 +9,6 @@ first result.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Any
 
 import segno
@@ -19,7 +18,7 @@ from ninja import Field, File, Header, Path, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.files import UploadedFile
 
-from newretail.api.base import ERRORS, ErrorOut
+from newretail.api.base import ERRORS, AddressIn, ErrorOut
 from newretail.api.order_schemas import (
     AfterSaleOut,
     OrderOut,
@@ -36,7 +35,6 @@ from newretail.api.shop import Slug, _merchant
 from newretail.api.shop_auth import MEMBER_AUTH, MemberBearer, client_ip, member_of
 from newretail.core.errors import DomainError, not_found
 from newretail.core.tenancy import get_owned
-from newretail.marketing.pricing import line_amount_fen
 from newretail.members.models import Member
 from newretail.orders import queries
 from newretail.orders.access import member_order
@@ -157,18 +155,13 @@ def _cart_out(cart: Cart | None, token: str | None = None) -> CartOut:
                 problems=list(item.problems),
             )
         )
-    goods = sum(
-        quote_amount(item.unit_price_fen, item.line.quantity, item.line.sku.product.sold_by_weight)
-        for item in view.items
-        if item.unit_price_fen is not None
-    )
     return CartOut(
-        cart_token=token, store_id=cart.store_id, lines=lines, goods_fen=goods, problems=view.problems
+        cart_token=token,
+        store_id=cart.store_id,
+        lines=lines,
+        goods_fen=view.goods_fen,
+        problems=view.problems,
     )
-
-
-def quote_amount(unit_price_fen: int, quantity: int, sold_by_weight: bool) -> int:
-    return line_amount_fen(unit_price_fen, quantity, sold_by_weight=sold_by_weight)
 
 
 @router.get("/{merchant_slug}/cart", response={200: CartOut, **ERRORS}, auth=CART_AUTH)
@@ -222,17 +215,6 @@ def accept_prices(request, merchant_slug: ShopSlug):
 
 
 # --- checkout --------------------------------------------------------------------------------
-
-
-class AddressIn(Schema):
-    recipient: str = Field(..., max_length=50)
-    phone: str = Field(..., max_length=30)
-    province: str = Field(..., max_length=32)
-    city: str = Field(..., max_length=32)
-    district: str = Field("", max_length=32)
-    detail: str = Field(..., max_length=200)
-    latitude: Decimal | None = Field(None, ge=-90, le=90)
-    longitude: Decimal | None = Field(None, ge=-180, le=180)
 
 
 class CheckoutIn(Schema):
@@ -352,7 +334,9 @@ class OrderPage(Schema):
 
 
 def _detail(member: Member, order_id: int) -> OrderOut:
-    order = get_owned(queries.with_details(Order.objects.filter(member=member)), member.merchant_id, pk=order_id)
+    order = get_owned(
+        queries.with_details(Order.objects.filter(member=member)), member.merchant_id, pk=order_id
+    )
     return order_out(order, show_pickup_code=True)
 
 
@@ -368,9 +352,7 @@ def place_order(request, body: PlaceOrderIn, merchant_slug: ShopSlug, idempotenc
         idempotency_key=idempotency_key,
         expected_payable_fen=body.expected_payable_fen,
     )
-    if getattr(order, "_prefetched_objects_cache", {}).get("lines") is not None:
-        return Status(201, order_out(order, show_pickup_code=True))  # as just written
-    return Status(201, _detail(member, order.pk))
+    return Status(201, order_out(queries.for_display(order), show_pickup_code=True))
 
 
 @router.get("/{merchant_slug}/orders", response={200: OrderPage, **ERRORS})

@@ -3,6 +3,7 @@ the search index and query in ``search``."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -37,6 +38,7 @@ __all__ = [
     "sellable_products",
     "sku_by_barcode",
     "sku_by_plu",
+    "sku_is_sellable",
     "skus_by_ids",
     "store_prices_for_sku",
 ]
@@ -163,6 +165,22 @@ def sellable_products(merchant_id: int, channel: str | None = None) -> QuerySet[
     elif channel == "pos":
         products = products.filter(available_in_pos=True)
     return products
+
+
+def sku_is_sellable(sku: Sku, channel: str, now: dt.datetime) -> bool:
+    """The rule of ``sellable_products`` for one loaded SKU (and its product): may ``channel``
+    ("mall" or "pos") sell it at ``now``? The SKU must be active and not deleted too."""
+    product = sku.product
+    in_channel = product.available_in_pos if channel == "pos" else product.available_in_mall
+    return (
+        sku.is_active
+        and not sku.is_deleted
+        and not product.is_deleted
+        and in_channel
+        and product.status == Product.Status.ON_SALE
+        and (product.on_sale_from is None or product.on_sale_from <= now)
+        and (product.on_sale_until is None or now < product.on_sale_until)
+    )
 
 
 def with_sku_summary(products: QuerySet[Product], *, active_only: bool = False) -> QuerySet[Product]:

@@ -30,7 +30,8 @@ def _compact(value: str) -> str:
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", value or "").strip())
 
 
-def _mobile_or_none(value: str) -> str | None:
+def mobile_or_none(value: str) -> str | None:
+    """The 11-digit form of a mainland mobile number, or None for anything else."""
     digits = _compact(value)
     if digits.startswith("+86"):
         digits = digits[3:]
@@ -43,14 +44,14 @@ def _mobile_or_none(value: str) -> str | None:
 
 def normalise_mobile(value: str) -> str:
     """The 11-digit form of a mainland mobile number, or ``members.invalid_phone``."""
-    mobile = _mobile_or_none(value)
+    mobile = mobile_or_none(value)
     if mobile is None:
         raise DomainError(MemberError.INVALID_PHONE)
     return mobile
 
 
 def is_mobile(value: str) -> bool:
-    return _mobile_or_none(value) is not None
+    return mobile_or_none(value) is not None
 
 
 def _split_landline(number: str, extension: str) -> str | None:
@@ -81,7 +82,7 @@ def _landline_or_none(value: str) -> str | None:
 def normalise_address_phone(value: str) -> str:
     """A recipient's phone: an 11-digit mobile, or a landline as ``area-number[-extension]``;
     anything else is ``members.invalid_address_phone``."""
-    mobile = _mobile_or_none(value)
+    mobile = mobile_or_none(value)
     if mobile is not None:
         return mobile
     landline = _landline_or_none(value)

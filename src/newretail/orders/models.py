@@ -181,6 +181,16 @@ class OrderLine(MerchantOwned):
     def __str__(self) -> str:
         return f"{self.product_name} {self.spec_text}".strip()
 
+    def refund_for(self, quantity: int) -> int:
+        """What refunding ``quantity`` more units pays back, by cumulative rounding:
+        ``final × (done + q) // quantity − final × done // quantity``, the last units taking what
+        is left, so refunding a line unit by unit adds up exactly to its final amount."""
+        done = self.refunded_quantity
+        if done + quantity == self.quantity:
+            return self.final_amount_fen - self.refunded_fen
+        final = self.final_amount_fen
+        return final * (done + quantity) // self.quantity - final * done // self.quantity
+
 
 class OrderAdjustment(MerchantOwned):
     """One reason the price moved, as ``price_cart`` explained it: line-level parts carry their

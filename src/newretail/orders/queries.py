@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy
 
 from newretail.core.tenancy import merchant_id_of
-from newretail.orders.models import AfterSale, Order, OrderEvent, OrderLine, OrderSettings
+from newretail.orders.models import AfterSale, AfterSaleLine, Order, OrderEvent, OrderLine, OrderSettings
+from newretail.orders.state import NOT_YET_FULFILLED, PAID_STATUSES
 from newretail.tenancy.models import Merchant, User
+from newretail.tenancy.roles import Perm
 
 SETTINGS_FIELDS = ("unpaid_minutes", "auto_complete_days", "after_sale_days")
 
@@ -50,6 +55,16 @@ def order_rules_for(merchant: Merchant | int) -> OrderRules:
 
 def unpaid_ttl(merchant: Merchant | int) -> dt.timedelta:
     return dt.timedelta(minutes=order_rules_for(merchant).unpaid_minutes)
+
+
+# Status filters that stand for several statuses (dashboard links, "what needs doing").
+STATUS_GROUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "to_fulfil": (gettext_lazy("To fulfil (paid, preparing)"), (Order.Status.PAID, Order.Status.FULFILLING)),
+    "awaiting_pickup": (
+        gettext_lazy("Awaiting pickup (paid, preparing, ready)"),
+        (Order.Status.PAID, Order.Status.FULFILLING, Order.Status.READY_FOR_PICKUP),
+    ),
+}
 
 
 def scoped_orders(actor: User) -> QuerySet[Order]:
@@ -124,13 +139,71 @@ def with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
     )
 
 
+def for_display(order: Order) -> Order:
+    """``order`` ready for ``with_details``-style rendering: as it is when it carries its rows
+    (an order just created by ``create_order``), otherwise read again with its details (e.g. an
+    older order returned for a replayed idempotency key)."""
+    if getattr(order, "_prefetched_objects_cache", {}).get("lines") is not None:
+        return order
+    return with_details(Order.objects.filter(pk=order.pk)).get()
+
+
 def open_after_sale_quantities(order: Order) -> dict[int, int]:
     """{order line id: quantity in open after-sales requests} — not yet refunded, not to be asked
     again."""
-    quantities: dict[int, int] = {}
     # A request with a refund (refunding) is already counted in the line's refunded quantity.
-    open_requests = order.after_sales.filter(status__in=AfterSale.OPEN_STATUSES, refund__isnull=True)
-    for after_sale in open_requests.prefetch_related("lines"):
-        for line in after_sale.lines.all():
-            quantities[line.order_line_id] = quantities.get(line.order_line_id, 0) + line.quantity
-    return quantities
+    return dict(
+        AfterSaleLine.objects.filter(
+            after_sale__order=order,
+            after_sale__status__in=AfterSale.OPEN_STATUSES,
+            after_sale__refund__isnull=True,
+        )
+        .values("order_line_id")
+        .annotate(asked=Sum("quantity"))
+        .values_list("order_line_id", "asked")
+    )
+
+
+def refundable_quantities(order: Order, lines: Iterable[OrderLine]) -> dict[int, int]:
+    """{order line id: quantity that may still be asked back}: bought, less refunded, less what
+    open after-sales requests already ask for."""
+    asked = open_after_sale_quantities(order)
+    return {line.pk: line.quantity - line.refunded_quantity - asked.get(line.pk, 0) for line in lines}
+
+
+def staff_order_actions(actor: User, order: Order, lines: Iterable[OrderLine]) -> dict[str, bool]:
+    """Which staff actions the order's status and fulfilment and the actor's role allow now, for
+    pages to offer (``lines``: the order's lines); the actions check again."""
+    S, F = Order.Status, Order.Fulfilment
+    fulfil = actor.has_perm_code(Perm.ORDERS_FULFIL)
+    refund = actor.has_perm_code(Perm.ORDERS_REFUND)
+    status, kind = order.status, order.fulfilment
+    before_handover = status in (S.PAID, S.FULFILLING)
+    can_refund_items = (
+        refund
+        and status in PAID_STATUSES
+        and any(n > 0 for n in refundable_quantities(order, lines).values())
+    )
+    return {
+        "start": fulfil and status == S.PAID and kind in (F.EXPRESS, F.DELIVERY, F.PICKUP),
+        "ship": fulfil and kind == F.EXPRESS and before_handover,
+        "out_for_delivery": fulfil and kind == F.DELIVERY and before_handover,
+        "delivered": fulfil and kind == F.DELIVERY and status == S.OUT_FOR_DELIVERY,
+        "ready": fulfil and kind == F.PICKUP and before_handover,
+        "cancel_unpaid": fulfil and status == S.PENDING_PAYMENT,
+        "cancel_paid": refund and status in NOT_YET_FULFILLED,
+        "refund_items": can_refund_items,
+        "retry_refund": refund,
+    }
+
+
+def staff_after_sale_actions(actor: User, after_sale: AfterSale) -> dict[str, bool]:
+    """Which decisions on an after-sales request its status and the actor's role allow now; the
+    actions check again."""
+    AS = AfterSale.Status
+    decide = actor.has_perm_code(Perm.ORDERS_REFUND)
+    return {
+        "approve": decide and after_sale.status == AS.REQUESTED,
+        "reject": decide and after_sale.status in (AS.REQUESTED, AS.AWAITING_RETURN),
+        "receive": decide and after_sale.status == AS.AWAITING_RETURN,
+    }

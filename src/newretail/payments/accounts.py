@@ -5,17 +5,20 @@ back is only whether each one is set."""
 from __future__ import annotations
 
 from cryptography.hazmat.primitives import serialization
+from django.conf import settings
 from django.db import transaction
 
 from newretail.core.audit import record_audit
 from newretail.core.errors import DomainError
+from newretail.core.tenancy import get_owned
 from newretail.payments import secrets as sealed
 from newretail.payments.errors import PaymentError
 from newretail.payments.gateways import build_gateway
 from newretail.payments.gateways.base import AlipayCredentials, Gateway, WeChatCredentials
 from newretail.payments.models import PaymentAccount
+from newretail.payments.sandbox import provision_sandbox_credentials
 from newretail.tenancy.access import require_perm
-from newretail.tenancy.models import User
+from newretail.tenancy.models import Merchant, User
 from newretail.tenancy.roles import Perm
 
 P = PaymentAccount.Provider
@@ -60,6 +63,11 @@ def gateway_for(account: PaymentAccount) -> Gateway:
     )
 
 
+def notify_url(account: PaymentAccount) -> str:
+    """Where the provider posts this account's payment and refund notifications."""
+    return f"{settings.PUBLIC_BASE_URL}/payments/notify/{account.provider}/{account.pk}/"
+
+
 def enabled_account(merchant_id: int, provider: str) -> PaymentAccount | None:
     return PaymentAccount.objects.filter(merchant_id=merchant_id, provider=provider, is_enabled=True).first()
 
@@ -102,16 +110,10 @@ def _secret_values(credentials: WeChatCredentials | AlipayCredentials) -> dict[s
 def set_up_sandbox_account(*, merchant_id: int, provider: str, actor: User | None = None) -> PaymentAccount:
     """Point the merchant's ``provider`` account at the local sandbox with freshly generated keys
     (the demo and tests pay this way). Replaces live credentials if there were any (audited)."""
-    from django.conf import settings
-
-    from newretail.payments.sandbox import provision_sandbox_credentials
-
     if not settings.PAYMENT_SANDBOX:
         raise DomainError(PaymentError.SANDBOX_DISABLED)
     if provider not in P.values:
         raise DomainError(PaymentError.INVALID_CREDENTIALS, field="provider")
-    from newretail.tenancy.models import Merchant
-
     merchant = Merchant.objects.get(pk=merchant_id)
     credentials = provision_sandbox_credentials(provider, display_name=merchant.name)
     account, _created = PaymentAccount.objects.update_or_create(
@@ -212,8 +214,6 @@ def save_live_account(
 def set_account_enabled(*, actor: User, provider: str, enabled: bool) -> PaymentAccount:
     """Offer ``provider`` to shoppers or not (charges already started still settle)."""
     require_perm(actor, Perm.MERCHANT_MANAGE)
-    from newretail.core.tenancy import get_owned
-
     account = get_owned(PaymentAccount.objects.select_for_update(), actor.merchant_id, provider=provider)
     PaymentAccount.objects.filter(pk=account.pk).update(is_enabled=enabled, updated_by=actor)
     record_audit(

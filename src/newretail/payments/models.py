@@ -87,6 +87,15 @@ class PaymentIntent(MerchantOwned):
         return f"payment {self.pk}"
 
 
+def provider_of(kind: str) -> str:
+    """The provider that charges a tender kind ("" for instant tenders such as cash)."""
+    if kind in base.WECHAT_KINDS:
+        return PaymentAccount.Provider.WECHAT
+    if kind in base.ALIPAY_KINDS:
+        return PaymentAccount.Provider.ALIPAY
+    return ""
+
+
 class Tender(MerchantOwned):
     """One way part of an intent is paid (支付方式): a WeChat or Alipay charge, cash at the till,
     or (members issue) stored value and points. ``out_trade_no`` is our reference at the
@@ -153,11 +162,7 @@ class Tender(MerchantOwned):
 
     @property
     def provider(self) -> str:
-        if self.kind in base.WECHAT_KINDS:
-            return PaymentAccount.Provider.WECHAT
-        if self.kind in base.ALIPAY_KINDS:
-            return PaymentAccount.Provider.ALIPAY
-        return ""
+        return provider_of(self.kind)
 
     @property
     def refundable_fen(self) -> int:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from newretail.orders.exports import FORMATS, STATUS_GROUPS
 from newretail.orders.models import AfterSale, Order
+from newretail.orders.queries import STATUS_GROUPS
 from newretail.payments.accounts import PUBLIC_FIELDS, SECRET_FIELDS
 from newretail.payments.models import PaymentAccount, PaymentNotification
 from newretail.tenancy.access import scoped_stores
@@ -82,10 +82,6 @@ class ExportFormatForm(forms.Form):
         choices=[("xlsx", _("Excel (.xlsx)")), ("csv", _("CSV (UTF-8, opens in Excel)"))],
         initial="xlsx",
     )
-
-    def clean_format(self):
-        value = self.cleaned_data["format"]
-        return value if value in FORMATS else "xlsx"
 
 
 class ShipForm(forms.Form):

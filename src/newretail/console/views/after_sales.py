@@ -6,35 +6,36 @@ from __future__ import annotations
 
 import mimetypes
 
-from django.contrib import messages
 from django.db.models import Q
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from newretail.console.decorators import console_view
 from newretail.console.forms.orders import AfterSaleFilterForm, DecisionForm, ReceiveReturnForm, RejectForm
+from newretail.console.helpers import done, owned, raise_if_denied, refused
 from newretail.console.paging import paginate
-from newretail.core.errors import DomainError, not_found
+from newretail.core.errors import DomainError
 from newretail.core.money import format_fen
-from newretail.core.tenancy import get_owned
 from newretail.orders.actions import aftersales
 from newretail.orders.models import AfterSale, AfterSalePhoto
-from newretail.orders.queries import scoped_after_sales
+from newretail.orders.queries import scoped_after_sales, staff_after_sale_actions
 from newretail.payments.models import Refund, TenderRefund
 from newretail.tenancy.roles import Perm
 
-MAX_ID = 2**63 - 1
-AS = AfterSale.Status
+
+def _after_sale(request, pk: int) -> AfterSale:
+    return owned(scoped_after_sales(request.user), request.user, pk)
 
 
-def _after_sale(request, pk: int, queryset=None) -> AfterSale:
-    if pk > MAX_ID:
-        raise not_found()
-    queryset = queryset if queryset is not None else scoped_after_sales(request.user)
-    return get_owned(queryset, request.user.merchant_id, pk=pk)
+def _detailed_after_sale(request, pk: int) -> AfterSale:
+    """``_after_sale`` with what its page shows."""
+    queryset = scoped_after_sales(request.user).select_related(
+        "order", "order__store", "requested_by_staff", "decided_by"
+    )
+    return owned(queryset, request.user, pk)
 
 
 def _url(after_sale: AfterSale) -> str:
@@ -62,7 +63,7 @@ def _detail(request, after_sale: AfterSale, *, reject_form=None, receive_form=No
     actor = request.user
     lines = list(after_sale.lines.select_related("order_line").order_by("pk"))
     refund = Refund.objects.filter(after_sale=after_sale).first()
-    decide = actor.has_perm_code(Perm.ORDERS_REFUND)
+    actions = staff_after_sale_actions(actor, after_sale)
     context = {
         "after_sale": after_sale,
         "order": after_sale.order,
@@ -74,9 +75,9 @@ def _detail(request, after_sale: AfterSale, *, reject_form=None, receive_form=No
         )
         if refund
         else [],
-        "can_approve": decide and after_sale.status == AS.REQUESTED,
-        "can_reject": decide and after_sale.status in (AS.REQUESTED, AS.AWAITING_RETURN),
-        "can_receive": decide and after_sale.status == AS.AWAITING_RETURN,
+        "can_approve": actions["approve"],
+        "can_reject": actions["reject"],
+        "can_receive": actions["receive"],
         "approve_form": DecisionForm(),
         "reject_form": reject_form or RejectForm(),
         "receive_form": receive_form or ReceiveReturnForm(lines=lines),
@@ -84,22 +85,9 @@ def _detail(request, after_sale: AfterSale, *, reject_form=None, receive_form=No
     return render(request, "console/orders/after_sale_detail.html", context, status=status)
 
 
-def _detail_queryset(request):
-    return scoped_after_sales(request.user).select_related(
-        "order", "order__store", "requested_by_staff", "decided_by"
-    )
-
-
 @console_view(Perm.ORDERS_VIEW)
 def after_sale_detail(request, pk: int):
-    return _detail(request, _after_sale(request, pk, _detail_queryset(request)))
-
-
-def _refused(request, error: DomainError, url: str):
-    if error.status in (403, 404):
-        raise error
-    messages.error(request, error.message)
-    return redirect(url)
+    return _detail(request, _detailed_after_sale(request, pk))
 
 
 @console_view(Perm.ORDERS_REFUND)
@@ -111,15 +99,16 @@ def after_sale_approve(request, pk: int):
     try:
         after_sale = aftersales.approve_after_sale(actor=request.user, after_sale_id=after_sale.pk, note=note)
     except DomainError as error:
-        return _refused(request, error, _url(after_sale))
+        return refused(request, error, _url(after_sale))
     if after_sale.kind == AfterSale.Kind.RETURN_REFUND:
         text = _("%(number)s approved: the shopper sends the goods back.")
     else:
         text = _("%(number)s approved: %(amount)s goes back through the original payment methods.")
-    messages.success(
-        request, text % {"number": after_sale.number, "amount": format_fen(after_sale.amount_fen)}
+    return done(
+        request,
+        text % {"number": after_sale.number, "amount": format_fen(after_sale.amount_fen)},
+        _url(after_sale),
     )
-    return redirect(_url(after_sale))
 
 
 @console_view(Perm.ORDERS_REFUND)
@@ -133,13 +122,11 @@ def after_sale_reject(request, pk: int):
                 actor=request.user, after_sale_id=after_sale.pk, note=form.cleaned_data["note"]
             )
         except DomainError as error:
-            if error.status in (403, 404):
-                raise
+            raise_if_denied(error)
             form.add_error("note" if error.code == "orders.after_sale_note_required" else None, error.message)
         else:
-            messages.success(request, _("%(number)s rejected.") % {"number": after_sale.number})
-            return redirect(_url(after_sale))
-    return _detail(request, _after_sale(request, pk, _detail_queryset(request)), reject_form=form, status=400)
+            return done(request, _("%(number)s rejected.") % {"number": after_sale.number}, _url(after_sale))
+    return _detail(request, _detailed_after_sale(request, pk), reject_form=form, status=400)
 
 
 @console_view(Perm.ORDERS_REFUND)
@@ -154,30 +141,23 @@ def after_sale_receive(request, pk: int):
                 actor=request.user, after_sale_id=after_sale.pk, counts=form.counts()
             )
         except DomainError as error:
-            if error.status in (403, 404):
-                raise
+            raise_if_denied(error)
             form.add_error(None, error.message)
         else:
-            messages.success(
+            return done(
                 request,
                 _("Returned goods of %(number)s received; the refund has started.")
                 % {"number": after_sale.number},
+                _url(after_sale),
             )
-            return redirect(_url(after_sale))
-    return _detail(
-        request, _after_sale(request, pk, _detail_queryset(request)), receive_form=form, status=400
-    )
+    return _detail(request, _detailed_after_sale(request, pk), receive_form=form, status=400)
 
 
 @console_view(Perm.ORDERS_VIEW)
 def after_sale_photo(request, pk: int):
     """A photo of a request the user may see (store-scoped like the request itself)."""
-    if pk > MAX_ID:
-        raise not_found()
-    photo = get_owned(
-        AfterSalePhoto.objects.filter(after_sale__in=scoped_after_sales(request.user)),
-        request.user.merchant_id,
-        pk=pk,
+    photo = owned(
+        AfterSalePhoto.objects.filter(after_sale__in=scoped_after_sales(request.user)), request.user, pk
     )
     try:
         handle = photo.image.open("rb")

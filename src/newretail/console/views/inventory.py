@@ -24,10 +24,13 @@ from newretail.console.forms.inventory import (
     TransferForm,
     TransferLineFormSet,
 )
+from newretail.console.helpers import done as _done
+from newretail.console.helpers import failed as _failed
+from newretail.console.helpers import int_param as _int_param
+from newretail.console.helpers import owned as _owned
 from newretail.console.paging import paginate
 from newretail.console.widgets import register_dashboard
-from newretail.core.errors import DomainError, not_found
-from newretail.core.tenancy import get_owned
+from newretail.core.errors import DomainError
 from newretail.inventory import queries
 from newretail.inventory.actions import ledger, purchasing, stocktakes, transfers
 from newretail.inventory.models import (
@@ -44,36 +47,9 @@ from newretail.tenancy.errors import TenancyError
 from newretail.tenancy.models import User
 from newretail.tenancy.roles import Perm
 
-MAX_ID = 2**63 - 1
-
-
-def _int_param(value: str | None) -> int | None:
-    """A positive id from a query string, or None for anything else (never a 500)."""
-    value = (value or "").strip()
-    if value.isdigit() and 0 < int(value) <= MAX_ID:
-        return int(value)
-    return None
-
-
-def _owned(queryset, actor: User, pk: int):
-    """get_owned, with ids beyond the database's range answered 404 as well."""
-    if pk > MAX_ID:
-        raise not_found()
-    return get_owned(queryset, actor.merchant_id, pk=pk)
-
 
 def _form_error(form, error: DomainError) -> None:
     form.add_error(None, error.message)
-
-
-def _done(request, message: str, url: str):
-    messages.success(request, message)
-    return redirect(url)
-
-
-def _failed(request, error: DomainError, url: str):
-    messages.error(request, error.message)
-    return redirect(url)
 
 
 # --- dashboard -------------------------------------------------------------------------------

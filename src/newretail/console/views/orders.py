@@ -8,7 +8,7 @@ import uuid
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -25,63 +25,46 @@ from newretail.console.forms.orders import (
     RefundItemsForm,
     ShipForm,
 )
+from newretail.console.helpers import done, owned, raise_if_denied, refused
 from newretail.console.paging import paginate
 from newretail.console.widgets import register_dashboard
-from newretail.core.errors import DomainError, not_found
+from newretail.core.errors import DomainError
 from newretail.core.money import format_fen
-from newretail.core.privacy import mask_name, mask_phone
-from newretail.core.tenancy import get_owned
+from newretail.members.queries import name_for, phone_for
 from newretail.orders import exports
 from newretail.orders.actions import aftersales, lifecycle
 from newretail.orders.models import AfterSale, Order, OrderLine
 from newretail.orders.queries import (
-    open_after_sale_quantities,
+    STATUS_GROUPS,
+    refundable_quantities,
     scoped_after_sales,
     scoped_orders,
+    staff_order_actions,
     with_details,
 )
-from newretail.orders.state import NOT_YET_FULFILLED, PAID_STATUSES
+from newretail.orders.state import PAID_STATUSES
 from newretail.payments.actions.refunds import retry_refund
-from newretail.payments.models import PaymentIntent, Refund, Tender, TenderRefund
+from newretail.payments.models import Refund
 from newretail.tenancy.models import User
 from newretail.tenancy.roles import Perm
 
-MAX_ID = 2**63 - 1
 S = Order.Status
 F = Order.Fulfilment
 EVENT_LABELS = {"created": gettext_lazy("Order placed"), **{status.value: status.label for status in S}}
 
 
-def shows_personal_data(actor: User) -> bool:
-    return actor.has_perm_code(Perm.MEMBERS_VIEW)
-
-
-def phone_for(actor: User, phone: str | None) -> str:
-    return (phone or "") if shows_personal_data(actor) else mask_phone(phone)
-
-
-def name_for(actor: User, name: str | None) -> str:
-    return (name or "") if shows_personal_data(actor) else mask_name(name)
-
-
-def _order(request, pk: int, queryset=None) -> Order:
+def _order(request, pk: int) -> Order:
     """An order the user may see (another merchant's or store's is 404)."""
-    if pk > MAX_ID:
-        raise not_found()
-    return get_owned(
-        queryset if queryset is not None else scoped_orders(request.user), request.user.merchant_id, pk=pk
-    )
+    return owned(scoped_orders(request.user), request.user, pk)
+
+
+def _detailed_order(request, pk: int) -> Order:
+    """``_order`` with everything its page shows."""
+    return owned(with_details(scoped_orders(request.user)), request.user, pk)
 
 
 def _detail_url(order: Order) -> str:
     return reverse("console:order_detail", args=[order.pk])
-
-
-def _refused(request, error: DomainError, url: str):
-    if error.status in (403, 404):
-        raise error
-    messages.error(request, error.message)
-    return redirect(url)
 
 
 # --- dashboard -------------------------------------------------------------------------------
@@ -91,10 +74,8 @@ def order_stats(actor: User) -> list[dict]:
     if not actor.has_perm_code(Perm.ORDERS_VIEW):
         return []
     orders = scoped_orders(actor)
-    to_ship = orders.filter(fulfilment=F.EXPRESS, status__in=exports.STATUS_GROUPS["to_fulfil"][1]).count()
-    pickups = orders.filter(
-        fulfilment=F.PICKUP, status__in=exports.STATUS_GROUPS["awaiting_pickup"][1]
-    ).count()
+    to_ship = orders.filter(fulfilment=F.EXPRESS, status__in=STATUS_GROUPS["to_fulfil"][1]).count()
+    pickups = orders.filter(fulfilment=F.PICKUP, status__in=STATUS_GROUPS["awaiting_pickup"][1]).count()
     review = scoped_after_sales(actor).filter(status=AfterSale.Status.REQUESTED).count()
     order_list = reverse("console:order_list")
     return [
@@ -154,41 +135,18 @@ def order_export(request):
     fmt_form = ExportFormatForm(request.POST)
     fmt = fmt_form.cleaned_data["format"] if fmt_form.is_valid() else "xlsx"
     job = exports.start_order_export(actor=actor, fmt=fmt, filters=form.filters())
-    messages.success(request, _("Export started. Download the file here when it is ready."))
-    return redirect("console:job_detail", job.pk)
+    return done(
+        request,
+        _("Export started. Download the file here when it is ready."),
+        reverse("console:job_detail", args=[job.pk]),
+    )
 
 
 # --- the order page --------------------------------------------------------------------------
 
 
-def _available_to_refund(order: Order, lines: list[OrderLine]) -> dict[int, int]:
-    asked = open_after_sale_quantities(order)
-    return {line.pk: line.quantity - line.refunded_quantity - asked.get(line.pk, 0) for line in lines}
-
-
-def _actions(actor: User, order: Order, lines: list[OrderLine]) -> dict[str, bool]:
-    """Which action forms the page shows; the actions check again."""
-    fulfil = actor.has_perm_code(Perm.ORDERS_FULFIL)
-    refund = actor.has_perm_code(Perm.ORDERS_REFUND)
-    status, kind = order.status, order.fulfilment
-    before_handover = status in (S.PAID, S.FULFILLING)
-    can_refund_items = (
-        refund and status in PAID_STATUSES and any(n > 0 for n in _available_to_refund(order, lines).values())
-    )
-    return {
-        "start": fulfil and status == S.PAID and kind in (F.EXPRESS, F.DELIVERY, F.PICKUP),
-        "ship": fulfil and kind == F.EXPRESS and before_handover,
-        "out_for_delivery": fulfil and kind == F.DELIVERY and before_handover,
-        "delivered": fulfil and kind == F.DELIVERY and status == S.OUT_FOR_DELIVERY,
-        "ready": fulfil and kind == F.PICKUP and before_handover,
-        "cancel_unpaid": fulfil and status == S.PENDING_PAYMENT,
-        "cancel_paid": refund and status in NOT_YET_FULFILLED,
-        "refund_items": can_refund_items,
-        "retry_refund": refund,
-    }
-
-
 def _detail(request, order: Order, *, ship_form=None, status: int = 200):
+    """The order page; ``order`` comes with its details (``_detailed_order``)."""
     actor = request.user
     lines = list(order.lines.all())
     line_names = {line.pk: line for line in lines}
@@ -196,17 +154,10 @@ def _detail(request, order: Order, *, ship_form=None, status: int = 200):
         {"adjustment": adjustment, "line": line_names.get(adjustment.line_id)}
         for adjustment in order.adjustments.all()
     ]
-    intent = PaymentIntent.objects.filter(order=order).first()
-    tenders = list(Tender.objects.filter(intent=intent).order_by("pk")) if intent else []
-    refunds = list(
-        Refund.objects.filter(order=order)
-        .select_related("created_by")
-        .prefetch_related(
-            Prefetch("tender_refunds", queryset=TenderRefund.objects.select_related("tender").order_by("pk"))
-        )
-        .order_by("pk")
-    )
-    after_sales = list(order.after_sales.order_by("-pk"))
+    intent = getattr(order, "payment", None)
+    tenders = list(intent.tenders.all()) if intent else []  # by id
+    refunds = sorted(order.refunds.all(), key=lambda refund: refund.pk)  # oldest first
+    after_sales = list(order.after_sales.all())  # newest first
     address = dict(order.shipping_address or {})
     if address:
         address["recipient"] = name_for(actor, address.get("recipient"))
@@ -229,60 +180,49 @@ def _detail(request, order: Order, *, ship_form=None, status: int = 200):
         "member": member,
         "events": events,
         "show_pickup_code": actor.has_perm_code(Perm.ORDERS_FULFIL) and bool(order.pickup_code),
-        "actions": _actions(actor, order, lines),
+        "actions": staff_order_actions(actor, order, lines),
         "ship_form": ship_form or ShipForm(),
-        "delivery_form": NoteForm(),
-        "cancel_form": CancelForm(),
     }
     return render(request, "console/orders/order_detail.html", context, status=status)
 
 
 @console_view(Perm.ORDERS_VIEW)
 def order_detail(request, pk: int):
-    order = _order(request, pk, with_details(scoped_orders(request.user)))
-    return _detail(request, order)
+    return _detail(request, _detailed_order(request, pk))
 
 
-def _order_action(request, pk: int, perform, done_message: str):
-    order = _order(request, pk)
+def _order_action(request, order: Order, action, done_message: str, **arguments):
+    """Run a lifecycle ``action`` on ``order`` for the user and go back to the order page."""
     url = _detail_url(order)
     try:
-        perform(order)
+        action(actor=request.user, order_id=order.pk, **arguments)
     except DomainError as error:
-        return _refused(request, error, url)
-    messages.success(request, done_message % {"number": order.number})
-    return redirect(url)
+        return refused(request, error, url)
+    return done(request, done_message % {"number": order.number}, url)
 
 
 @console_view(Perm.ORDERS_FULFIL)
 @require_POST
 def order_start_fulfilment(request, pk: int):
     return _order_action(
-        request,
-        pk,
-        lambda order: lifecycle.start_fulfilment(actor=request.user, order_id=order.pk),
-        _("%(number)s is being prepared."),
+        request, _order(request, pk), lifecycle.start_fulfilment, _("%(number)s is being prepared.")
     )
 
 
 @console_view(Perm.ORDERS_FULFIL)
 @require_POST
 def order_ship(request, pk: int):
-    _order(request, pk)  # looked up first: another merchant's id is 404 whatever the body says
+    order = _order(request, pk)  # looked up first: another merchant's id is 404 whatever the body says
     form = ShipForm(request.POST)
     if not form.is_valid():
-        order = _order(request, pk, with_details(scoped_orders(request.user)))
-        return _detail(request, order, ship_form=form, status=400)
+        return _detail(request, _detailed_order(request, pk), ship_form=form, status=400)
     return _order_action(
         request,
-        pk,
-        lambda order: lifecycle.ship_order(
-            actor=request.user,
-            order_id=order.pk,
-            carrier=form.cleaned_data["carrier"],
-            tracking_number=form.cleaned_data["tracking_number"],
-        ),
+        order,
+        lifecycle.ship_order,
         _("%(number)s shipped."),
+        carrier=form.cleaned_data["carrier"],
+        tracking_number=form.cleaned_data["tracking_number"],
     )
 
 
@@ -293,9 +233,10 @@ def order_out_for_delivery(request, pk: int):
     note = form.cleaned_data["note"] if form.is_valid() else ""
     return _order_action(
         request,
-        pk,
-        lambda order: lifecycle.send_out_for_delivery(actor=request.user, order_id=order.pk, note=note),
+        _order(request, pk),
+        lifecycle.send_out_for_delivery,
         _("%(number)s is out for delivery."),
+        note=note,
     )
 
 
@@ -303,10 +244,7 @@ def order_out_for_delivery(request, pk: int):
 @require_POST
 def order_delivered(request, pk: int):
     return _order_action(
-        request,
-        pk,
-        lambda order: lifecycle.mark_delivered(actor=request.user, order_id=order.pk),
-        _("%(number)s delivered and completed."),
+        request, _order(request, pk), lifecycle.mark_delivered, _("%(number)s delivered and completed.")
     )
 
 
@@ -314,10 +252,7 @@ def order_delivered(request, pk: int):
 @require_POST
 def order_ready_for_pickup(request, pk: int):
     return _order_action(
-        request,
-        pk,
-        lambda order: lifecycle.mark_ready_for_pickup(actor=request.user, order_id=order.pk),
-        _("%(number)s is ready for pickup."),
+        request, _order(request, pk), lifecycle.mark_ready_for_pickup, _("%(number)s is ready for pickup.")
     )
 
 
@@ -329,11 +264,11 @@ def order_cancel(request, pk: int):
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return _order_action(
         request,
-        pk,
-        lambda order: lifecycle.cancel_order(
-            order_id=order.pk, merchant=request.user.merchant_id, actor=request.user, reason=reason
-        ),
+        _order(request, pk),
+        lifecycle.cancel_order,
         _("%(number)s cancelled."),
+        merchant=request.user.merchant_id,
+        reason=reason,
     )
 
 
@@ -345,7 +280,7 @@ def order_refund(request, pk: int):
     order = _order(request, pk)
     url = _detail_url(order)
     lines = list(OrderLine.objects.filter(order=order).order_by("sku_id"))
-    available = _available_to_refund(order, lines)
+    available = refundable_quantities(order, lines)
     rows = [
         (
             line.pk,
@@ -376,8 +311,7 @@ def order_refund(request, pk: int):
                 if after_sale.status == AfterSale.Status.REQUESTED:
                     after_sale = aftersales.approve_after_sale(actor=actor, after_sale_id=after_sale.pk)
         except DomainError as error:
-            if error.status in (403, 404):
-                raise
+            raise_if_denied(error)
             form.add_error(None, error.message)
         else:
             if after_sale.kind == AfterSale.Kind.RETURN_REFUND:
@@ -386,10 +320,11 @@ def order_refund(request, pk: int):
                 )
             else:
                 text = _("%(number)s approved: %(amount)s goes back through the original payment methods.")
-            messages.success(
-                request, text % {"number": after_sale.number, "amount": format_fen(after_sale.amount_fen)}
+            return done(
+                request,
+                text % {"number": after_sale.number, "amount": format_fen(after_sale.amount_fen)},
+                reverse("console:after_sale_detail", args=[after_sale.pk]),
             )
-            return redirect("console:after_sale_detail", after_sale.pk)
     context = {"order": order, "form": form, "cancel_url": url}
     return render(request, "console/orders/refund_items.html", context, status=400 if form.errors else 200)
 
@@ -398,16 +333,13 @@ def order_refund(request, pk: int):
 @require_POST
 def refund_retry(request, pk: int):
     actor = request.user
-    if pk > MAX_ID:
-        raise not_found()
-    refund = get_owned(Refund.objects.filter(order__in=scoped_orders(actor)), actor.merchant_id, pk=pk)
+    refund = owned(Refund.objects.filter(order__in=scoped_orders(actor)), actor, pk)
     url = reverse("console:order_detail", args=[refund.order_id])
     try:
         retry_refund(actor=actor, refund_id=refund.pk)
     except DomainError as error:
-        return _refused(request, error, url)
-    messages.success(request, _("Refund %(number)s sent again.") % {"number": refund.number})
-    return redirect(url)
+        return refused(request, error, url)
+    return done(request, _("Refund %(number)s sent again.") % {"number": refund.number}, url)
 
 
 # --- pickup counter --------------------------------------------------------------------------

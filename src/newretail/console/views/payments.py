@@ -21,7 +21,7 @@ from newretail.console.forms.orders import (
 from newretail.console.paging import paginate
 from newretail.core.errors import DomainError
 from newretail.payments import accounts
-from newretail.payments.actions.charges import notify_url
+from newretail.payments.accounts import notify_url
 from newretail.payments.actions.notifications import REJECTED
 from newretail.payments.models import PaymentAccount, PaymentNotification
 from newretail.tenancy.roles import Perm
@@ -36,8 +36,10 @@ def _provider(value: str) -> str:
 
 
 def _cards(request, bound: dict[str, LiveAccountForm] | None = None) -> list[dict]:
-    merchant_id = request.user.merchant_id
-    by_provider = {a.provider: a for a in PaymentAccount.objects.for_merchant(merchant_id)}
+    """One card a provider; ``bound``: {provider: the live form just submitted, with its errors}."""
+    bound = bound or {}
+    accounts_of_merchant = PaymentAccount.objects.for_merchant(request.user.merchant_id)
+    by_provider = {a.provider: a for a in accounts_of_merchant.select_related("updated_by")}
     cards = []
     for provider, label in P.choices:
         account = by_provider.get(provider)
@@ -57,8 +59,8 @@ def _cards(request, bound: dict[str, LiveAccountForm] | None = None) -> list[dic
                     for name in accounts.SECRET_FIELDS[provider]
                 ],
                 "notify_url": notify_url(account) if account is not None else "",
-                "form": (bound or {}).get(provider) or LiveAccountForm(provider=provider, account=account),
-                "open": provider in (bound or {}),
+                "form": bound.get(provider) or LiveAccountForm(provider=provider, account=account),
+                "open": provider in bound,
             }
         )
     return cards

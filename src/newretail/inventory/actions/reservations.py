@@ -11,6 +11,7 @@ from django.db.models import F
 
 from newretail.catalog.models import Sku
 from newretail.core import clock
+from newretail.core.batches import pks_in_batches
 from newretail.core.errors import CoreError, DomainError
 from newretail.core.tenancy import get_owned, merchant_id_of
 from newretail.inventory import events
@@ -294,19 +295,8 @@ def expire_reservations(*, now: dt.datetime | None = None, batch_size: int = 500
     wins, and the sweep never holds many stock rows locked in an order that could deadlock with
     checkout. Safe to run in several workers at once. Returns how many were expired."""
     now = now or clock.now()
-    expired = 0
-    last_pk = 0
-    while True:
-        ids = list(
-            Reservation.objects.filter(status=Status.ACTIVE, expires_at__lte=now, pk__gt=last_pk)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not ids:
-            return expired
-        for pk in ids:
-            expired += _expire_one(pk)
-        last_pk = ids[-1]
+    due = Reservation.objects.filter(status=Status.ACTIVE, expires_at__lte=now)
+    return sum(_expire_one(pk) for pk in pks_in_batches(due, batch_size))
 
 
 @transaction.atomic

@@ -18,10 +18,10 @@ from typing import Any
 from django.db import transaction
 
 from newretail.core.errors import DomainError
-from newretail.core.tenancy import get_owned
 from newretail.members.errors import MemberError
 from newretail.members.models import Member, MemberAddress
 from newretail.members.phones import normalise_address_phone
+from newretail.members.queries import member_address
 
 MAX_ADDRESSES = 20
 REQUIRED_TEXT = ("recipient", "province", "city", "detail")
@@ -35,13 +35,13 @@ def _field(name: str):
 
 
 def _text(name: str, value: Any, *, required: bool) -> str:
+    field = _field(name)
     text = " ".join(str(value or "").split())  # collapse newlines and runs of spaces
     if required and not text:
-        raise DomainError(MemberError.ADDRESS_FIELD_REQUIRED, field=_field(name).verbose_name)
-    max_length = _field(name).max_length
-    if len(text) > max_length:
+        raise DomainError(MemberError.ADDRESS_FIELD_REQUIRED, field=field.verbose_name)
+    if len(text) > field.max_length:
         raise DomainError(
-            MemberError.ADDRESS_FIELD_TOO_LONG, field=_field(name).verbose_name, max_length=max_length
+            MemberError.ADDRESS_FIELD_TOO_LONG, field=field.verbose_name, max_length=field.max_length
         )
     return text
 
@@ -77,10 +77,6 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
 
 def _lock(member: Member) -> Member:
     return Member.objects.select_for_update().get(pk=member.pk)
-
-
-def _own(member: Member, address_id: int) -> MemberAddress:
-    return get_owned(MemberAddress.objects.filter(member_id=member.pk), member.merchant_id, pk=address_id)
 
 
 def _make_default(member: Member, address: MemberAddress) -> None:
@@ -144,7 +140,7 @@ def update_address(*, member: Member, address_id: int, **changes: Any) -> Member
     if unknown:
         raise TypeError(f"update_address() got unexpected fields {sorted(unknown)}")
     member = _lock(member)
-    address = _own(member, address_id)
+    address = member_address(member=member, address_id=address_id)
     make_default = changes.pop("is_default", False) is True
     values = {name: getattr(address, name) for name in EDITABLE}
     values.update(changes)
@@ -164,7 +160,7 @@ def delete_address(*, member: Member, address_id: int) -> None:
     """Delete one of ``member``'s addresses. Orders keep their own copy, so they do not change.
     When the default goes, the most recently updated remaining address becomes the default."""
     member = _lock(member)
-    address = _own(member, address_id)
+    address = member_address(member=member, address_id=address_id)
     was_default = address.is_default
     address.delete()
     if was_default:
@@ -177,6 +173,6 @@ def delete_address(*, member: Member, address_id: int) -> None:
 def set_default_address(*, member: Member, address_id: int) -> MemberAddress:
     """Make one of ``member``'s addresses the default; the previous default stops being one."""
     member = _lock(member)
-    address = _own(member, address_id)
+    address = member_address(member=member, address_id=address_id)
     _make_default(member, address)
     return address

@@ -1,37 +1,36 @@
 """Member bearer tokens for the mall, mini-programs and apps.
 
-A token is ``nrm_`` + 32 random bytes (URL-safe); the database keeps only its SHA-256, so a leaked
-table cannot be replayed. Tokens live ``TOKEN_LIFETIME`` from issue (not sliding: a stolen
-token dies on schedule), are revoked by logging out, and stop working as soon as the member is
-deactivated. Staff tokens start with ``nr_`` and are never accepted here, nor these there.
+A token is ``nrm_`` + 32 random bytes (URL-safe); the database keeps only its SHA-256
+(``core.tokens``), so a leaked table cannot be replayed. Tokens live ``TOKEN_LIFETIME`` from issue
+(not sliding: a stolen token dies on schedule), are revoked by logging out, and stop working as
+soon as the member is deactivated. Staff tokens start with ``nr_`` and are never accepted here,
+nor these there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
-
-from django.db import transaction
 
 from newretail.core import clock
+from newretail.core.tokens import hash_token, new_raw_token, record_use
 from newretail.members.models import Member, MemberToken
 
 TOKEN_PREFIX = "nrm_"
 TOKEN_LIFETIME = dt.timedelta(days=30)
 # last_used_at is informative; writing it on every request would turn each read into a write.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
+# Issued tokens are 47 characters; anything much longer is not worth hashing.
+MAX_TOKEN_LENGTH = 100
 
 
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+def _plausible(raw: str) -> bool:
+    return bool(raw) and raw.startswith(TOKEN_PREFIX) and len(raw) <= MAX_TOKEN_LENGTH
 
 
-@transaction.atomic
 def issue_member_token(*, member: Member) -> tuple[MemberToken, str]:
     """Create a token for ``member``, valid for TOKEN_LIFETIME. The raw token is returned once and
     never stored."""
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    raw = new_raw_token(TOKEN_PREFIX)
     token = MemberToken.objects.create(
         merchant_id=member.merchant_id,
         member=member,
@@ -44,8 +43,9 @@ def issue_member_token(*, member: Member) -> tuple[MemberToken, str]:
 
 def token_for_raw(raw: str) -> MemberToken | None:
     """The live token row for ``raw`` (with its member and merchant), or None when it is unknown,
-    expired, revoked, or its member or merchant is inactive."""
-    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
+    expired, revoked, or its member or merchant is inactive. One query, plus a write of
+    ``last_used_at`` at most every LAST_USED_RESOLUTION: this runs on every shopper request."""
+    if not _plausible(raw):
         return None
     now = clock.now()
     token = (
@@ -58,9 +58,7 @@ def token_for_raw(raw: str) -> MemberToken | None:
     member = token.member
     if not member.is_active or not member.merchant.is_active or member.merchant_id != token.merchant_id:
         return None
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        MemberToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+    record_use(token, now=now, every=LAST_USED_RESOLUTION)
     return token
 
 
@@ -70,20 +68,17 @@ def member_for_token(raw: str) -> Member | None:
     return token.member if token is not None else None
 
 
-@transaction.atomic
 def revoke_member_token(*, raw: str) -> bool:
     """Revoke one token (logout). Revoking twice or an unknown token is harmless; returns whether
     a live token was revoked."""
-    if not raw or not raw.startswith(TOKEN_PREFIX):
+    if not _plausible(raw):
         return False
-    return bool(
-        MemberToken.objects.filter(token_hash=hash_token(raw), revoked_at__isnull=True).update(
-            revoked_at=clock.now()
-        )
+    revoked = MemberToken.objects.filter(token_hash=hash_token(raw), revoked_at__isnull=True).update(
+        revoked_at=clock.now()
     )
+    return bool(revoked)
 
 
-@transaction.atomic
 def revoke_member_tokens(*, member: Member) -> int:
     """Revoke every live token of ``member`` (log out everywhere); returns how many."""
     return MemberToken.objects.filter(member=member, revoked_at__isnull=True).update(revoked_at=clock.now())
@@ -91,6 +86,6 @@ def revoke_member_tokens(*, member: Member) -> int:
 
 def token_expires_at(raw: str) -> dt.datetime | None:
     """When the token ``raw`` expires (None for an unknown token), without touching it."""
-    if not raw or not raw.startswith(TOKEN_PREFIX):
+    if not _plausible(raw):
         return None
     return MemberToken.objects.filter(token_hash=hash_token(raw)).values_list("expires_at", flat=True).first()

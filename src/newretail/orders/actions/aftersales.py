@@ -34,10 +34,10 @@ from newretail.orders.access import member_order, staff_order
 from newretail.orders.actions.stock import return_to_stock
 from newretail.orders.errors import OrderError
 from newretail.orders.models import AfterSale, AfterSaleLine, AfterSalePhoto, Order, OrderLine
-from newretail.orders.queries import open_after_sale_quantities, order_settings_for, scoped_after_sales
+from newretail.orders.queries import order_settings_for, refundable_quantities, scoped_after_sales
 from newretail.orders.state import NOT_YET_FULFILLED, PAID_STATUSES
 from newretail.tenancy.access import require_perm
-from newretail.tenancy.models import Merchant, User
+from newretail.tenancy.models import User
 from newretail.tenancy.roles import Perm
 
 AFTER_SALE = "AS"  # AS20261123-0001
@@ -93,7 +93,7 @@ def _clean_lines(order: Order, lines: Any) -> list[tuple[OrderLine, int]]:
     if not isinstance(lines, (list, tuple)) or not lines:
         raise DomainError(OrderError.AFTER_SALE_LINES_REQUIRED)
     order_lines = {line.pk: line for line in OrderLine.objects.filter(order=order)}
-    asked = open_after_sale_quantities(order)
+    refundable = refundable_quantities(order, order_lines.values())
     cleaned: dict[int, int] = {}
     for line in lines:
         line_id = line.get("order_line_id") if isinstance(line, Mapping) else None
@@ -106,7 +106,7 @@ def _clean_lines(order: Order, lines: Any) -> list[tuple[OrderLine, int]]:
     result = []
     for line_id, quantity in sorted(cleaned.items()):
         line = order_lines[line_id]
-        available = line.quantity - line.refunded_quantity - asked.get(line_id, 0)
+        available = refundable[line_id]
         if quantity > available:
             raise DomainError(
                 OrderError.AFTER_SALE_QUANTITY, available=max(available, 0), product=line.product_name
@@ -114,17 +114,6 @@ def _clean_lines(order: Order, lines: Any) -> list[tuple[OrderLine, int]]:
         result.append((line, quantity))
     return result
 
-
-def _estimate(line: OrderLine, quantity: int, already: int) -> int:
-    """The refund ``quantity`` units will get after ``already`` more units were refunded (the
-    same cumulative rounding as ``payments.actions.refunds.line_refund_amount``)."""
-    done = line.refunded_quantity + already
-    if done + quantity == line.quantity:
-        return line.final_amount_fen - line.final_amount_fen * done // line.quantity
-    return (
-        line.final_amount_fen * (done + quantity) // line.quantity
-        - line.final_amount_fen * done // line.quantity
-    )
 
 
 def _check_photos(photos: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
@@ -216,7 +205,7 @@ def _request(
     )
     _check_order(order, kind, now)
     cleaned = _clean_lines(order, lines)
-    amounts = [(line, quantity, _estimate(line, quantity, 0)) for line, quantity in cleaned]
+    amounts = [(line, quantity, line.refund_for(quantity)) for line, quantity in cleaned]
     unrefunded = set(
         OrderLine.objects.filter(order=order, refunded_quantity__lt=F("quantity")).values_list(
             "pk", flat=True
@@ -229,10 +218,9 @@ def _request(
         kind == AfterSale.Kind.REFUND_ONLY and order.status in NOT_YET_FULFILLED and everything_left
     )
     shipping = order.shipping_fen - order.shipping_refunded_fen if include_shipping else 0
-    merchant = Merchant.objects.get(pk=merchant_id)
     after_sale = AfterSale.objects.create(
         merchant_id=merchant_id,
-        number=next_document_number(merchant=merchant, prefix=AFTER_SALE),
+        number=next_document_number(merchant=order.merchant, prefix=AFTER_SALE),
         order=order,
         kind=kind,
         reason=reason,

@@ -19,12 +19,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
+from newretail.catalog.models import Sku
 from newretail.core import clock
 from newretail.core.errors import DomainError, not_found
 from newretail.core.money import format_fen
-from newretail.core.tenancy import get_owned
+from newretail.core.tenancy import get_owned, merchant_id_of
 from newretail.inventory.models import StockLevel
-from newretail.marketing.pricing import PricingContext, price_cart
+from newretail.marketing.pricing import PricingContext, line_amount_fen, price_cart
 from newretail.marketing.queries import pricing_rules_for
 from newretail.members.models import Member, MemberAddress
 from newretail.orders.actions.checkout import (
@@ -53,7 +54,7 @@ def cart_for_token(merchant: Merchant | int, raw: str | None) -> Cart | None:
     """The anonymous cart a token opens, or None (wrong merchant, unknown, or not a cart token)."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    merchant_id = merchant if isinstance(merchant, int) else merchant.pk
+    merchant_id = merchant_id_of(merchant)
     return Cart.objects.filter(merchant_id=merchant_id, token_hash=_hash(raw), member__isnull=True).first()
 
 
@@ -71,7 +72,7 @@ def cart_for_member(member: Member) -> Cart:
 
 def new_anonymous_cart(*, merchant: Merchant | int) -> tuple[Cart, str]:
     """A fresh anonymous cart and its raw token (returned once; only the hash is kept)."""
-    merchant_id = merchant if isinstance(merchant, int) else merchant.pk
+    merchant_id = merchant_id_of(merchant)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(24)
     return Cart.objects.create(merchant_id=merchant_id, token_hash=_hash(raw)), raw
 
@@ -87,13 +88,13 @@ def _check_quantity(quantity: Any, *, allow_zero: bool = False) -> int:
     return quantity
 
 
-def current_unit_prices(cart: Cart, sku_ids: list[int]) -> dict[int, int]:
-    """What each SKU costs now for this cart (its chosen store's price, or the list price), as
-    the pricing engine's item-price step says: one piece (or one kg), no shipping."""
-    if not sku_ids:
+def current_unit_prices(cart: Cart, skus: Mapping[int, Sku]) -> dict[int, int]:
+    """What each of the loaded ``skus`` (with products) costs now for this cart (its chosen
+    store's price, or the list price), as the pricing engine's item-price step says: one piece
+    (or one kg), no shipping."""
+    if not skus:
         return {}
-    skus = load_skus(cart.merchant_id, sku_ids)
-    lines = cart_lines_for(cart.merchant_id, cart.store_id, skus, [(sku_id, 1) for sku_id in sku_ids])
+    lines = cart_lines_for(cart.merchant_id, cart.store_id, skus, [(sku_id, 1) for sku_id in sorted(skus)])
     context = PricingContext(
         merchant_id=cart.merchant_id,
         store_id=cart.store_id,
@@ -106,6 +107,13 @@ def current_unit_prices(cart: Cart, sku_ids: list[int]) -> dict[int, int]:
     return {line.sku_id: line.unit_price_fen for line in priced.lines}
 
 
+def _live_skus_of(lines: list[CartLine]) -> dict[int, Sku]:
+    """The lines' SKUs (loaded with their products) that still exist."""
+    return {
+        line.sku_id: line.sku for line in lines if not line.sku.is_deleted and not line.sku.product.is_deleted
+    }
+
+
 @transaction.atomic
 def add_to_cart(*, cart: Cart, sku_id: int, quantity: int) -> CartLine:
     """Put ``quantity`` more of a SKU in the cart (adding to a line already there), recording the
@@ -115,7 +123,7 @@ def add_to_cart(*, cart: Cart, sku_id: int, quantity: int) -> CartLine:
     skus = load_skus(cart.merchant_id, [sku_id])
     if not sellable(skus[sku_id], CHANNEL, clock.now()):
         raise DomainError(OrderError.SKU_UNAVAILABLE, sku=skus[sku_id].display_name)
-    price = current_unit_prices(cart, [sku_id])[sku_id]
+    price = current_unit_prices(cart, skus)[sku_id]
     line = CartLine.objects.filter(cart=cart, sku_id=sku_id).first()
     if line is None:
         if CartLine.objects.filter(cart=cart).count() >= MAX_CART_LINES:
@@ -170,8 +178,8 @@ def choose_cart_store(*, cart: Cart, store_id: int | None) -> Cart:
 def accept_cart_prices(*, cart: Cart) -> int:
     """The shopper saw the new prices: every line's shown price becomes today's. Returns how many
     lines changed."""
-    lines = list(CartLine.objects.select_for_update().filter(cart=cart))
-    prices = current_unit_prices(cart, [line.sku_id for line in lines if not line.sku.is_deleted])
+    lines = list(CartLine.objects.select_for_update().filter(cart=cart).select_related("sku__product"))
+    prices = current_unit_prices(cart, _live_skus_of(lines))
     changed = 0
     for line in lines:
         price = prices.get(line.sku_id)
@@ -239,6 +247,17 @@ class CartView:
         return [problem for item in self.items for problem in item.problems]
 
     @property
+    def goods_fen(self) -> int:
+        """What the sellable lines cost at today's prices (before promotions and shipping)."""
+        return sum(
+            line_amount_fen(
+                item.unit_price_fen, item.line.quantity, sold_by_weight=item.line.sku.product.sold_by_weight
+            )
+            for item in self.items
+            if item.unit_price_fen is not None
+        )
+
+    @property
     def ready(self) -> bool:
         return bool(self.items) and not self.problems and self.problem is None and self.quote is not None
 
@@ -266,8 +285,9 @@ def view_cart(
     checkout quote (shipping, totals) or the reason that fulfilment cannot take it."""
     now = clock.now()
     lines = list(CartLine.objects.filter(cart=cart).select_related("sku__product").order_by("added_at", "pk"))
-    live = [line for line in lines if not line.sku.is_deleted and not line.sku.product.is_deleted]
-    prices = current_unit_prices(cart, [line.sku_id for line in live])
+    live_skus = _live_skus_of(lines)
+    live = [line for line in lines if line.sku_id in live_skus]
+    prices = current_unit_prices(cart, live_skus)
     stock = _sellable_stock(cart.merchant_id, [line.sku_id for line in live])
     items = []
     for line in lines:

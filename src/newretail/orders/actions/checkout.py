@@ -13,12 +13,14 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from newretail.catalog.models import Product, Sku, StorePrice
+from newretail.catalog.models import Sku, StorePrice
+from newretail.catalog.queries import live_skus, sku_is_sellable
 from newretail.core import clock
 from newretail.core.errors import DomainError, not_found
 from newretail.core.events import record_event
+from newretail.core.idempotency import clean_idempotency_key
 from newretail.core.money import format_fen
-from newretail.core.tenancy import get_owned
+from newretail.core.tenancy import get_owned, merchant_id_of
 from newretail.inventory.actions.numbers import next_document_number
 from newretail.inventory.actions.reservations import reserve_stock_lines
 from newretail.inventory.models import MAX_QUANTITY
@@ -29,7 +31,7 @@ from newretail.orders import fulfilment as fulfilment_rules
 from newretail.orders.actions.lifecycle import mark_order_paid
 from newretail.orders.errors import OrderError
 from newretail.orders.models import Order, OrderAdjustment, OrderEvent, OrderLine
-from newretail.orders.payloads import line_payload
+from newretail.orders.payloads import line_payload, order_payload
 from newretail.orders.queries import unpaid_ttl
 from newretail.tenancy.access import require_perm, require_store_access, require_warehouse_access
 from newretail.tenancy.models import Merchant, User, Warehouse
@@ -39,7 +41,6 @@ logger = logging.getLogger(__name__)
 
 SALES_ORDER = "SO"  # document number prefix: SO20261123-0001
 MAX_LINES = 200
-MAX_KEY_LENGTH = 64
 MAX_NOTE_LENGTH = 200
 # Stock stays held a little longer than the order waits for payment, so the order's own expiry
 # (which first asks the provider about pending payments) always runs before the hold lapses.
@@ -60,9 +61,7 @@ class _Replayed(Exception):
 
 
 def merchant_row(merchant: Merchant | int) -> Merchant:
-    if isinstance(merchant, Merchant):
-        return merchant
-    return Merchant.objects.get(pk=merchant)
+    return merchant if isinstance(merchant, Merchant) else Merchant.objects.get(pk=merchant)
 
 
 def clean_lines(lines: Any) -> list[tuple[int, int]]:
@@ -87,39 +86,15 @@ def clean_lines(lines: Any) -> list[tuple[int, int]]:
     return sorted(cleaned)
 
 
-def _clean_key(key: str | None) -> str | None:
-    if key is None:
-        return None
-    key = str(key).strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise DomainError(OrderError.INVALID_IDEMPOTENCY_KEY)
-    return key
-
-
 def sellable(sku: Sku, channel: str, now: dt.datetime) -> bool:
-    """May ``channel`` sell this SKU now (active, on sale, in the channel, inside its window)?"""
-    product = sku.product
-    in_channel = product.available_in_pos if channel in _STORE_CHANNELS else product.available_in_mall
-    return (
-        sku.is_active
-        and not sku.is_deleted
-        and not product.is_deleted
-        and in_channel
-        and product.status == Product.Status.ON_SALE
-        and (product.on_sale_from is None or product.on_sale_from <= now)
-        and (product.on_sale_until is None or now < product.on_sale_until)
-    )
+    """May this order channel sell the SKU now? The catalog's rule, for the POS flag or the mall's."""
+    return sku_is_sellable(sku, "pos" if channel in _STORE_CHANNELS else "mall", now)
 
 
 def load_skus(merchant_id: int, sku_ids: Iterable[int]) -> dict[int, Sku]:
     """The merchant's SKUs by id with their products; another merchant's or a deleted one is 404."""
     ids = list(sku_ids)
-    skus = {
-        sku.pk: sku
-        for sku in Sku.objects.select_related("product").filter(
-            merchant_id=merchant_id, pk__in=ids, is_deleted=False, product__is_deleted=False
-        )
-    }
+    skus = {sku.pk: sku for sku in live_skus(merchant_id).select_related("product").filter(pk__in=ids)}
     if len(skus) != len(ids):
         raise not_found()  # ids don't leak
     return skus
@@ -169,8 +144,6 @@ class Quote:
     source: fulfilment_rules.Source
     skus: Mapping[int, Sku]
     address: Mapping[str, str]
-    channel: str
-    fulfilment: str
 
 
 def quote_order(
@@ -188,7 +161,7 @@ def quote_order(
     """Price cleaned ``lines`` and choose their source (``orders.fulfilment``; an explicit
     ``warehouse_id`` is staff choosing). Reads only; raises a domain error the shopper can act on
     (unsellable item, no store in range, out of stock, below the delivery minimum…)."""
-    merchant_id = merchant.pk if isinstance(merchant, Merchant) else merchant
+    merchant_id = merchant_id_of(merchant)
     if channel not in Order.Channel.values:
         raise DomainError(OrderError.INVALID_CHANNEL, channel=channel)
     if fulfilment not in Order.Fulfilment.values:
@@ -219,9 +192,7 @@ def quote_order(
     cart = cart_lines_for(merchant_id, store.pk if store else None, skus, lines)
     priced = price_cart(cart, context, pricing_rules_for(merchant_id))
     _check_totals(priced)
-    return Quote(
-        priced=priced, source=source, skus=skus, address=snapshot, channel=channel, fulfilment=fulfilment
-    )
+    return Quote(priced=priced, source=source, skus=skus, address=snapshot)
 
 
 def _member(merchant_id: int, member: Member | int | None) -> Member | None:
@@ -261,7 +232,7 @@ def create_order(
     (``PAYABLE_CHANGED``). An order that costs nothing is paid at once.
     """
     merchant = merchant_row(merchant)
-    key = _clean_key(idempotency_key)
+    key = clean_idempotency_key(idempotency_key, error=OrderError.INVALID_IDEMPOTENCY_KEY)
     if key is not None:
         existing = Order.objects.filter(merchant_id=merchant.pk, idempotency_key=key).first()
         if existing is not None:
@@ -370,21 +341,16 @@ def _create(
         merchant_id=merchant.pk,
         name="order.created",
         aggregate=order,
-        payload={
-            "order_id": order.pk,
-            "number": order.number,
-            "channel": channel,
-            "store_id": order.store_id,
-            "warehouse_id": order.warehouse_id,
-            "member_id": order.member_id,
-            "fulfilment": fulfilment,
-            "goods_list_fen": order.goods_list_fen,
-            "goods_final_fen": order.goods_final_fen,
-            "discount_fen": order.discount_fen,
-            "shipping_fen": order.shipping_fen,
-            "payable_fen": order.payable_fen,
-            "lines": [line_payload(line) for line in order_lines],
-        },
+        payload=order_payload(
+            order,
+            warehouse_id=order.warehouse_id,
+            goods_list_fen=order.goods_list_fen,
+            goods_final_fen=order.goods_final_fen,
+            discount_fen=order.discount_fen,
+            shipping_fen=order.shipping_fen,
+            payable_fen=order.payable_fen,
+            lines=[line_payload(line) for line in order_lines],
+        ),
     )
     if order.payable_fen == 0:
         mark_order_paid(order=order, tenders=[])

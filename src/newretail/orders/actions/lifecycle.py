@@ -16,18 +16,20 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from newretail.core import clock, ratelimit
+from newretail.core.batches import pks_in_batches
 from newretail.core.errors import DomainError
 from newretail.core.events import record_event
 from newretail.core.tenancy import get_owned
 from newretail.inventory.actions.reservations import release_reservations
 from newretail.members.models import Member
 from newretail.orders.access import member_order, staff_order
-from newretail.orders.actions.stock import consume_order_holds
+from newretail.orders.actions.stock import consume_order_holds, return_to_stock
 from newretail.orders.errors import OrderError
 from newretail.orders.models import Order, OrderLine
 from newretail.orders.payloads import line_payload, order_payload
 from newretail.orders.queries import order_rules_for, scoped_orders
 from newretail.orders.state import NOT_YET_FULFILLED, refuse, transition
+from newretail.tenancy.access import require_perm
 from newretail.tenancy.models import Merchant, User
 from newretail.tenancy.roles import Perm
 
@@ -43,9 +45,8 @@ PICKUP_VERIFY_LIMIT = 20
 PICKUP_VERIFY_WINDOW = 300
 
 
-def _timeline_note(text: str) -> str:
-    # Timeline notes are stored text, written in the platform language (zh-Hans by default).
-    return text[:200]
+# Timeline notes are stored text, written in the platform language (zh-Hans by default);
+# ``transition`` cuts them to the column's 200 characters.
 
 
 # --- paid ------------------------------------------------------------------------------------
@@ -100,7 +101,7 @@ def mark_order_paid(
         ),
     )
     if order.fulfilment == F.IN_STORE:  # sold at the till: the goods leave with the shopper
-        _complete(order, actor=actor)
+        _complete(order, actor=actor, lines=lines)
     return order
 
 
@@ -134,19 +135,24 @@ def _fulfilled(order: Order, **extra: Any) -> None:
     )
 
 
-def _goods_leave(order: Order, to_status: str, *, actor: User, note: str, **fields: Any) -> None:
-    """Paid or fulfilling → ``to_status`` (shipped, out for delivery): the goods leave, and the
-    order completes by itself after ``OrderSettings.auto_complete_days`` unless confirmed sooner."""
+def _from_paid_to(order: Order, to_status: str, *, actor: User, note: str = "", **fields: Any) -> None:
+    """Paid or fulfilling → ``to_status`` (through fulfilling, so the timeline shows both)."""
     if order.status not in (S.PAID, S.FULFILLING):
         raise refuse(order, order.status, to_status)
     _to_fulfilling(order, actor)
+    transition(order, to_status, actor=actor, note=note, **fields)
+
+
+def _goods_leave(order: Order, to_status: str, *, actor: User, note: str, **fields: Any) -> None:
+    """Shipped or out for delivery: the goods leave, and the order completes by itself after
+    ``OrderSettings.auto_complete_days`` unless the shopper confirms sooner."""
     now = clock.now()
     days = order_rules_for(order.merchant_id).auto_complete_days
-    transition(
+    _from_paid_to(
         order,
         to_status,
         actor=actor,
-        note=_timeline_note(note),
+        note=note,
         fulfilled_at=now,
         auto_complete_at=now + dt.timedelta(days=days),
         **fields,
@@ -204,10 +210,7 @@ def mark_ready_for_pickup(*, actor: User, order_id: int) -> Order:
     """The goods are packed at the counter (待自提): paid or fulfilling → ready for pickup."""
     order = staff_order(actor, order_id, Perm.ORDERS_FULFIL, lock=True)
     _require_fulfilment(order, F.PICKUP)
-    if order.status not in (S.PAID, S.FULFILLING):
-        raise refuse(order, order.status, S.READY_FOR_PICKUP)
-    _to_fulfilling(order, actor)
-    transition(order, S.READY_FOR_PICKUP, actor=actor)
+    _from_paid_to(order, S.READY_FOR_PICKUP, actor=actor)
     _fulfilled(order)
     return order
 
@@ -215,9 +218,12 @@ def mark_ready_for_pickup(*, actor: User, order_id: int) -> Order:
 # --- completion ------------------------------------------------------------------------------
 
 
-def _complete(order: Order, *, actor: User | None = None, note: str = "") -> Order:
+def _complete(
+    order: Order, *, actor: User | None = None, note: str = "", lines: list[OrderLine] | None = None
+) -> Order:
     transition(order, S.COMPLETED, actor=actor, note=note)
-    lines = list(OrderLine.objects.filter(order=order).order_by("sku_id"))
+    if lines is None:
+        lines = list(OrderLine.objects.filter(order=order).order_by("sku_id"))
     record_event(
         merchant_id=order.merchant_id,
         name="order.completed",
@@ -245,6 +251,7 @@ def verify_pickup(*, actor: User, code: str) -> Order:
     from the QR by the scanner) completes the order of the actor's stores that carries it.
     Attempts are rate-limited per staff member so codes cannot be guessed."""
     code = clean_pickup_code(code)
+    require_perm(actor, Perm.ORDERS_FULFIL)
     # Counted outside the transaction: a wrong code rolls it back, and on the database cache
     # (embedded profile) the count would roll back with it.
     ratelimit.hit(f"pickup-verify:{actor.pk}", limit=PICKUP_VERIFY_LIMIT, window_seconds=PICKUP_VERIFY_WINDOW)
@@ -265,14 +272,10 @@ def _verify_pickup(actor: User, code: str) -> Order:
     )
     if order is None:
         raise DomainError(OrderError.PICKUP_CODE_INVALID, code=code)
-    staff_order(actor, order.pk, Perm.ORDERS_FULFIL)  # the permission check
     if order.status != S.READY_FOR_PICKUP:
-        _to_fulfilling(order, actor)
-        transition(order, S.READY_FOR_PICKUP, actor=actor)
+        _from_paid_to(order, S.READY_FOR_PICKUP, actor=actor)
         _fulfilled(order)
-    return _complete(
-        order, actor=actor, note=_timeline_note(gettext("Picked up with code %(code)s") % {"code": code})
-    )
+    return _complete(order, actor=actor, note=gettext("Picked up with code %(code)s") % {"code": code})
 
 
 @transaction.atomic
@@ -298,21 +301,8 @@ def complete_due_orders(now: dt.datetime | None = None, *, batch_size: int = 500
     """Complete shipped and out-for-delivery orders whose ``auto_complete_at`` has passed (the
     shopper did not confirm). One short transaction per order. Returns how many."""
     now = now or clock.now()
-    done = 0
-    last_pk = 0
-    while True:
-        ids = list(
-            Order.objects.filter(
-                status__in=(S.SHIPPED, S.OUT_FOR_DELIVERY), auto_complete_at__lte=now, pk__gt=last_pk
-            )
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not ids:
-            return done
-        for pk in ids:
-            done += _auto_complete_one(pk, now)
-        last_pk = ids[-1]
+    due = Order.objects.filter(status__in=(S.SHIPPED, S.OUT_FOR_DELIVERY), auto_complete_at__lte=now)
+    return sum(_auto_complete_one(pk, now) for pk in pks_in_batches(due, batch_size))
 
 
 @transaction.atomic
@@ -322,7 +312,7 @@ def _auto_complete_one(order_id: int, now: dt.datetime) -> int:
         return 0
     if order.auto_complete_at is None or order.auto_complete_at > now:
         return 0
-    _complete(order, note=_timeline_note(gettext("Completed automatically")))
+    _complete(order, note=gettext("Completed automatically"))
     return 1
 
 
@@ -330,7 +320,7 @@ def _auto_complete_one(order_id: int, now: dt.datetime) -> int:
 
 
 def _cancel_unpaid(order: Order, *, actor: User | None, reason: str) -> Order:
-    transition(order, S.CANCELLED, actor=actor, note=_timeline_note(reason))
+    transition(order, S.CANCELLED, actor=actor, note=reason)
     released = release_reservations(merchant=order.merchant_id, reference=order.reservation_reference)
     record_event(
         merchant_id=order.merchant_id,
@@ -360,7 +350,7 @@ def cancel_order(
     Anything else is ``ILLEGAL_TRANSITION`` (shipped goods come back through after-sales).
     """
     # Payments builds on orders; the import is here so that orders does not need payments to load.
-    from newretail.payments.actions import charges, refunds
+    from newretail.payments.actions import charges
 
     reason = (reason or "").strip()[:200]
     with transaction.atomic():
@@ -372,16 +362,58 @@ def cancel_order(
             order = get_owned(Order.objects.select_for_update(), merchant, pk=order_id)
         if order.status == S.PENDING_PAYMENT:
             if actor is not None:
-                staff_order(actor, order.pk, Perm.ORDERS_FULFIL)
+                require_perm(actor, Perm.ORDERS_FULFIL)
             _cancel_unpaid(order, actor=actor, reason=reason)
             charges.cancel_pending_tenders(order)
             return order
         if order.status not in NOT_YET_FULFILLED or member is not None or actor is None:
             raise refuse(order, order.status, S.CANCELLED)
-        staff_order(actor, order.pk, Perm.ORDERS_REFUND)
-        return refunds.cancel_paid_order(
-            order=order, actor=actor, reason=reason, idempotency_key=idempotency_key
+        require_perm(actor, Perm.ORDERS_REFUND)
+        return _cancel_paid(order, actor=actor, reason=reason, idempotency_key=idempotency_key)
+
+
+def _cancel_paid(order: Order, *, actor: User, reason: str, idempotency_key: str | None) -> Order:
+    """Inside ``cancel_order``'s transaction, with the order locked and the actor allowed to
+    refund: refund all that is left (shipping included), put the goods back on the shelf, and
+    cancel."""
+    from newretail.payments.actions.refunds import create_refund
+    from newretail.payments.models import Refund
+
+    lines = list(OrderLine.objects.filter(order=order).order_by("sku_id"))
+    remaining = [
+        (line.pk, line.quantity - line.refunded_quantity)
+        for line in lines
+        if line.refunded_quantity < line.quantity
+    ]
+    note = reason or gettext("Cancelled by the merchant")
+    refunded = 0
+    if order.payable_fen - order.refunded_fen > 0:
+        refund = create_refund(
+            order=order,
+            kind=Refund.Kind.ORDER_CANCELLED,
+            lines=remaining,
+            include_shipping=True,
+            reason=note,
+            actor=actor,
+            idempotency_key=idempotency_key or f"cancel:{order.pk}",
         )
+        refunded = refund.amount_fen
+    return_to_stock(
+        order=order,
+        quantities={line.pk: (line.quantity - line.returned_quantity, 0) for line in lines},
+        actor=actor,
+        reference_type="order",
+        reference_id=str(order.pk),
+    )
+    order.refresh_from_db()
+    transition(order, S.CANCELLED, actor=actor, note=note)
+    record_event(
+        merchant_id=order.merchant_id,
+        name="order.cancelled",
+        aggregate=order,
+        payload=order_payload(order, reason=note[:200], refunded_fen=refunded, released=0),
+    )
+    return order
 
 
 def expire_unpaid_orders(now: dt.datetime | None = None, *, batch_size: int = 500) -> int:
@@ -393,19 +425,10 @@ def expire_unpaid_orders(now: dt.datetime | None = None, *, batch_size: int = 50
 
     now = now or clock.now()
     closed = 0
-    last_pk = 0
-    while True:
-        ids = list(
-            Order.objects.filter(status=S.PENDING_PAYMENT, expires_at__lte=now, pk__gt=last_pk)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not ids:
-            return closed
-        for pk in ids:
-            charges.settle_pending_tenders(order_id=pk)
-            closed += _close_one(pk, now)
-        last_pk = ids[-1]
+    for pk in pks_in_batches(Order.objects.filter(status=S.PENDING_PAYMENT, expires_at__lte=now), batch_size):
+        charges.settle_pending_tenders(order_id=pk)
+        closed += _close_one(pk, now)
+    return closed
 
 
 @transaction.atomic
@@ -417,19 +440,21 @@ def _close_one(order_id: int, now: dt.datetime) -> int:
         return 0
     if order.expires_at > now:
         return 0
-    transition(order, S.CLOSED, note=_timeline_note(gettext("Payment deadline passed")))
+    close_unpaid_order(order, reason="expired", note=gettext("Payment deadline passed"))
+    charges.cancel_pending_tenders(order)
+    return 1
+
+
+def close_unpaid_order(order: Order, *, reason: str, note: str) -> Order:
+    """Inside the caller's transaction with the order locked: pending payment → closed, its
+    stock holds released, ``order.closed`` recorded with the reason ("expired", or
+    "out_of_stock_at_payment" when a late payment found the goods gone)."""
+    transition(order, S.CLOSED, note=note)
     released = release_reservations(merchant=order.merchant_id, reference=order.reservation_reference)
     record_event(
         merchant_id=order.merchant_id,
         name="order.closed",
         aggregate=order,
-        payload=order_payload(order, reason="expired", released=released),
+        payload=order_payload(order, reason=reason, released=released),
     )
-    charges.cancel_pending_tenders(order)
-    return 1
-
-
-def payment_window_open(order: Order, now: dt.datetime | None = None) -> bool:
-    return order.status == S.PENDING_PAYMENT and (
-        order.expires_at is None or (now or clock.now()) < order.expires_at
-    )
+    return order

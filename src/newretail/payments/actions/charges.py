@@ -16,36 +16,35 @@ Guarantees:
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from newretail.core import clock
-from newretail.core.errors import DomainError
-from newretail.core.events import record_event
+from newretail.core.errors import DomainError, not_found
+from newretail.core.idempotency import clean_idempotency_key
 from newretail.core.money import format_fen
-from newretail.inventory.actions.reservations import release_reservations
 from newretail.inventory.errors import InventoryError
 from newretail.members.models import Member
 from newretail.orders.access import member_order, staff_order
-from newretail.orders.actions.lifecycle import mark_order_paid
+from newretail.orders.actions.lifecycle import close_unpaid_order, mark_order_paid
 from newretail.orders.errors import OrderError
-from newretail.orders.models import Order
-from newretail.orders.payloads import order_payload
-from newretail.orders.state import PAID_STATUSES, transition
-from newretail.payments.accounts import enabled_account, gateway_for
+from newretail.orders.models import Order, OrderLine
+from newretail.orders.state import PAID_STATUSES
+from newretail.payments.accounts import enabled_account, gateway_for, notify_url
+from newretail.payments.actions.refunds import refund_surplus_tender
 from newretail.payments.errors import PaymentError
 from newretail.payments.gateways import base
 from newretail.payments.gateways.base import ChargeRequest, ChargeStart, ChargeStatus, GatewayError
 from newretail.payments.instant import INSTANT_TENDERS
-from newretail.payments.models import PaymentAccount, PaymentIntent, Tender
+from newretail.payments.models import PaymentAccount, PaymentIntent, Tender, provider_of
 from newretail.tenancy.models import User
 from newretail.tenancy.roles import Perm
 
@@ -54,7 +53,6 @@ logger = logging.getLogger(__name__)
 K = Tender.Kind
 TS = Tender.Status
 MAX_TENDERS = 20
-MAX_KEY_LENGTH = 64
 # Charges the shopper drives in a browser or WeChat: they may abandon one and pick another.
 ONLINE_KINDS = frozenset({K.WECHAT_JSAPI, K.WECHAT_NATIVE, K.ALIPAY_PAGE, K.ALIPAY_WAP})
 GATEWAY_KINDS = ONLINE_KINDS | base.MICROPAY_KINDS
@@ -79,22 +77,8 @@ class Outcome:
     UNKNOWN_REFERENCE = "unknown_reference"
 
 
-def notify_url(account: PaymentAccount) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/payments/notify/{account.provider}/{account.pk}/"
-
-
-def _clean_key(key: str | None) -> str | None:
-    if key is None:
-        return None
-    key = str(key).strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise DomainError(PaymentError.INVALID_IDEMPOTENCY_KEY)
-    return key
-
-
 def _provider_label(kind: str) -> str:
-    provider = PaymentAccount.Provider.WECHAT if kind in base.WECHAT_KINDS else PaymentAccount.Provider.ALIPAY
-    return str(PaymentAccount.Provider(provider).label)
+    return str(PaymentAccount.Provider(provider_of(kind)).label)
 
 
 # --- opening a tender ------------------------------------------------------------------------
@@ -174,10 +158,7 @@ def _open_tender(
 
     account = None
     if kind in GATEWAY_KINDS:
-        provider = (
-            PaymentAccount.Provider.WECHAT if kind in base.WECHAT_KINDS else PaymentAccount.Provider.ALIPAY
-        )
-        account = enabled_account(order.merchant_id, provider)
+        account = enabled_account(order.merchant_id, provider_of(kind))
         if account is None:
             raise DomainError(PaymentError.PROVIDER_NOT_CONFIGURED, provider=_provider_label(kind))
         if kind in AUTH_CODE_RULES and not AUTH_CODE_RULES[kind].match(auth_code):
@@ -230,7 +211,7 @@ def pay_order(
     returns the open charge instead of starting another."""
     if (member is None) == (actor is None):
         raise ValueError("pay_order needs exactly one of member and actor")
-    key = _clean_key(idempotency_key)
+    key = clean_idempotency_key(idempotency_key, error=PaymentError.INVALID_IDEMPOTENCY_KEY)
     merchant_id = member.merchant_id if member else actor.merchant_id
     if key is not None:
         existing = Tender.objects.filter(merchant_id=merchant_id, idempotency_key=key).first()
@@ -286,18 +267,12 @@ def pay_order(
 
 
 def _description(order: Order) -> str:
-    from newretail.orders.models import OrderLine
-
-    first = (
-        OrderLine.objects.filter(order=order)
-        .order_by("sku_id")
-        .values_list("product_name", flat=True)
-        .first()
+    names = list(
+        OrderLine.objects.filter(order=order).order_by("sku_id").values_list("product_name", flat=True)
     )
-    count = OrderLine.objects.filter(order=order).count()
-    text = first or order.number
-    if count > 1:
-        text = _("%(name)s and %(count)s more") % {"name": text, "count": count - 1}
+    text = names[0] if names else order.number
+    if len(names) > 1:
+        text = _("%(name)s and %(count)s more") % {"name": text, "count": len(names) - 1}
     return text[:127]
 
 
@@ -358,8 +333,6 @@ def _apply_success(tender: Tender, *, provider_trade_no: str, paid_at) -> None:
 def _settle(tender: Tender) -> None:
     """A tender just succeeded: count it toward its intent; when the intent is covered, the
     order is paid. Money the order does not need is refunded."""
-    from newretail.payments.actions.refunds import refund_surplus_tender
-
     intent = PaymentIntent.objects.select_for_update().get(pk=tender.intent_id)
     order = Order.objects.select_for_update().get(pk=intent.order_id)
     needed = (
@@ -392,16 +365,9 @@ def _settle(tender: Tender) -> None:
 def _close_without_stock(order: Order, intent: PaymentIntent) -> None:
     """The payment came after the order's stock hold lapsed and the goods were sold meanwhile:
     close the order and give every tender back."""
-    from newretail.payments.actions.refunds import refund_surplus_tender
-
     order.refresh_from_db()
-    transition(order, Order.Status.CLOSED, note=_("Out of stock when the payment arrived; refunded")[:200])
-    released = release_reservations(merchant=order.merchant_id, reference=order.reservation_reference)
-    record_event(
-        merchant_id=order.merchant_id,
-        name="order.closed",
-        aggregate=order,
-        payload=order_payload(order, reason="out_of_stock_at_payment", released=released),
+    close_unpaid_order(
+        order, reason="out_of_stock_at_payment", note=_("Out of stock when the payment arrived; refunded")
     )
     PaymentIntent.objects.filter(pk=intent.pk).update(status=PaymentIntent.Status.CANCELLED, paid_fen=0)
     for tender in intent.tenders.select_for_update().filter(status=TS.SUCCEEDED).order_by("pk"):
@@ -465,8 +431,6 @@ def poll_tender(*, tender_id: int, member: Member | None = None, actor: User | N
     queried and the answer applied. The tender must belong to an order the caller may see."""
     tender = Tender.objects.select_related("intent", "account").filter(pk=tender_id).first()
     if tender is None:
-        from newretail.core.errors import not_found
-
         raise not_found()
     if member is not None:
         member_order(member, tender.intent.order_id)
@@ -515,8 +479,6 @@ def close_charge(tender_id: int) -> None:
 def reconcile_pending_charges(*, now=None, limit: int = 200) -> int:
     """The periodic safety net for lost notifications: ask the provider about every gateway
     charge pending for more than 30 seconds (and less than two days). Returns how many settled."""
-    import datetime as dt
-
     now = now or clock.now()
     tenders = (
         Tender.objects.select_related("account")

@@ -31,7 +31,9 @@ REJECTED = frozenset({N.BAD_SIGNATURE, N.AMOUNT_MISMATCH, N.UNKNOWN_REFERENCE})
 UNKNOWN_ACCOUNT = Acknowledgement(status=404, content_type="text/plain", body=b"unknown account")
 
 
-def handle_notification(*, provider: str, account_id: int, headers: Mapping[str, str], body: bytes) -> Acknowledgement:
+def handle_notification(
+    *, provider: str, account_id: int, headers: Mapping[str, str], body: bytes
+) -> Acknowledgement:
     """Verify, apply and log one notification for ``account_id``; return the answer to send."""
     account = PaymentAccount.objects.filter(pk=account_id, provider=provider).first()
     if account is None:

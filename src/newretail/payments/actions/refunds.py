@@ -33,18 +33,19 @@ from newretail.core.events import record_event
 from newretail.core.money import allocate, format_fen
 from newretail.core.tenancy import get_owned
 from newretail.inventory.actions.numbers import next_document_number
-from newretail.orders.actions.stock import return_to_stock
+from newretail.orders.access import staff_order
+from newretail.orders.actions.aftersales import mark_after_sale_refunded
 from newretail.orders.models import Order, OrderLine
 from newretail.orders.payloads import order_payload
-from newretail.orders.state import NOT_YET_FULFILLED, PAID_STATUSES, refuse, transition
-from newretail.payments.accounts import gateway_for
+from newretail.orders.state import PAID_STATUSES, refuse, transition
+from newretail.payments.accounts import gateway_for, notify_url
 from newretail.payments.errors import PaymentError
 from newretail.payments.gateways import base
 from newretail.payments.gateways.base import GatewayError, RefundRequest, RefundStatus
 from newretail.payments.instant import INSTANT_TENDERS
-from newretail.payments.models import PaymentAccount, Refund, RefundLine, Tender, TenderRefund
+from newretail.payments.models import Refund, RefundLine, Tender, TenderRefund
 from newretail.tenancy.access import require_perm
-from newretail.tenancy.models import Merchant, User
+from newretail.tenancy.models import User
 from newretail.tenancy.roles import Perm
 
 logger = logging.getLogger(__name__)
@@ -65,18 +66,11 @@ def line_refund_amount(line: OrderLine, quantity: int) -> int:
             available=line.quantity - done,
             item=line.product_name,
         )
-    if done + quantity == line.quantity:
-        return line.final_amount_fen - line.refunded_fen
-    final = line.final_amount_fen
-    return final * (done + quantity) // line.quantity - final * done // line.quantity
-
-
-def _merchant_row(order: Order) -> Merchant:
-    return Merchant.objects.get(pk=order.merchant_id)
+    return line.refund_for(quantity)
 
 
 def _refund_number(order: Order) -> str:
-    return next_document_number(merchant=_merchant_row(order), prefix=REFUND)
+    return next_document_number(merchant=order.merchant, prefix=REFUND)
 
 
 def _split(refund: Refund, tenders: Sequence[Tender], amount_fen: int) -> list[TenderRefund]:
@@ -263,49 +257,6 @@ def refund_surplus_tender(*, tender: Tender, order: Order) -> Refund:
     return refund
 
 
-def cancel_paid_order(*, order: Order, actor: User, reason: str, idempotency_key: str | None) -> Order:
-    """Inside ``orders.actions.lifecycle.cancel_order``'s transaction, with the order locked and
-    the actor allowed to refund: refund all that is left (shipping included), put the goods back
-    on the shelf, and cancel."""
-    if order.status not in NOT_YET_FULFILLED:
-        raise refuse(order, order.status, Order.Status.CANCELLED)
-    lines = list(OrderLine.objects.filter(order=order).order_by("sku_id"))
-    remaining = [
-        (line.pk, line.quantity - line.refunded_quantity)
-        for line in lines
-        if line.refunded_quantity < line.quantity
-    ]
-    note = reason or _("Cancelled by the merchant")
-    refunded = 0
-    if order.payable_fen - order.refunded_fen > 0:
-        refund = create_refund(
-            order=order,
-            kind=Refund.Kind.ORDER_CANCELLED,
-            lines=remaining,
-            include_shipping=True,
-            reason=note,
-            actor=actor,
-            idempotency_key=idempotency_key or f"cancel:{order.pk}",
-        )
-        refunded = refund.amount_fen
-    return_to_stock(
-        order=order,
-        quantities={line.pk: (line.quantity - line.returned_quantity, 0) for line in lines},
-        actor=actor,
-        reference_type="order",
-        reference_id=str(order.pk),
-    )
-    order.refresh_from_db()
-    transition(order, Order.Status.CANCELLED, actor=actor, note=note[:200])
-    record_event(
-        merchant_id=order.merchant_id,
-        name="order.cancelled",
-        aggregate=order,
-        payload=order_payload(order, reason=note[:200], refunded_fen=refunded, released=0),
-    )
-    return order
-
-
 # --- settling refunds ------------------------------------------------------------------------
 
 
@@ -357,8 +308,6 @@ def _check_done(refund: Refund) -> None:
             ],
         ),
     )
-    from newretail.orders.actions.aftersales import mark_after_sale_refunded
-
     mark_after_sale_refunded(refund=refund)
     # A cancelled order ends cancelled; a surplus refund never counted toward the order.
     if (
@@ -377,14 +326,8 @@ def _provider_request(tender_refund: TenderRefund) -> RefundRequest:
         amount_fen=tender_refund.amount_fen,
         charge_amount_fen=tender.amount_fen,
         reason=tender_refund.refund.reason[:80],
-        notify_url=_notify_url(tender.account),
+        notify_url=notify_url(tender.account),
     )
-
-
-def _notify_url(account: PaymentAccount) -> str:
-    from newretail.payments.actions.charges import notify_url
-
-    return notify_url(account)
 
 
 def execute_refund(refund_id: int) -> None:
@@ -495,8 +438,6 @@ def retry_refund(*, actor: User, refund_id: int) -> Refund:
     """Send a failed refund again (same refund numbers). Needs ``orders.refund``; audited."""
     require_perm(actor, Perm.ORDERS_REFUND)
     refund = get_owned(Refund.objects.select_for_update(), actor.merchant_id, pk=refund_id)
-    from newretail.orders.access import staff_order
-
     staff_order(actor, refund.order_id, Perm.ORDERS_REFUND)
     if refund.status != RS.FAILED:
         raise DomainError(PaymentError.REFUND_NOT_FAILED, number=refund.number)

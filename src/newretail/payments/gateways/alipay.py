@@ -23,16 +23,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.error import URLError
 from urllib.parse import parse_qsl
-from zoneinfo import ZoneInfo
 
 from alipay import AliPay
 from alipay.exceptions import AliPayException, AliPayValidationError
 from alipay.utils import AliPayConfig
 
+from newretail.core import clock
 from newretail.core.money import MoneyFormatError, fen_to_yuan, yuan_to_fen
 from newretail.payments.gateways.base import (
     ALIPAY_MICROPAY,
@@ -53,8 +53,6 @@ from newretail.payments.gateways.base import (
     RefundStatus,
 )
 
-LIVE_BASE_URL = "https://openapi.alipay.com/gateway.do"
-CHINA = ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 TRADE_STATES = {
@@ -71,9 +69,7 @@ class AlipayGateway:
 
     provider = "alipay"
 
-    def __init__(
-        self, credentials: AlipayCredentials, *, base_url: str = LIVE_BASE_URL, timeout: float = 15
-    ) -> None:
+    def __init__(self, credentials: AlipayCredentials, *, base_url: str, timeout: float = 15) -> None:
         self.credentials = credentials
         self.base_url = base_url
         try:
@@ -99,7 +95,7 @@ class AlipayGateway:
         subject = _subject(request.description)
         extra: dict[str, str] = {}
         if request.expires_at:
-            extra["time_expire"] = request.expires_at.astimezone(CHINA).strftime(TIME_FORMAT)
+            extra["time_expire"] = request.expires_at.astimezone(clock.DEFAULT_ZONE).strftime(TIME_FORMAT)
         if kind in (ALIPAY_PAGE, ALIPAY_WAP):
             common = {
                 "subject": subject,
@@ -162,18 +158,12 @@ class AlipayGateway:
         state = answer.get("trade_status", "")
         if state not in TRADE_STATES:
             raise GatewayError(f"unknown trade_status {state!r}", code="bad_response")
-        paid_at = _time(answer.get("send_pay_date"))
-        status = TRADE_STATES[state]
-        if state == "TRADE_CLOSED" and paid_at:  # paid, then refunded in full
-            status = SUCCEEDED
-        return ChargeStatus(
+        return _charge_status(
+            answer,
             out_trade_no=answer.get("out_trade_no", out_trade_no),
-            status=status,
-            amount_fen=_fen(answer.get("total_amount")) if status == SUCCEEDED else None,
-            provider_trade_no=answer.get("trade_no", ""),
-            paid_at=paid_at if status == SUCCEEDED else None,
-            raw=answer,
-            failure_reason="交易已关闭" if status == FAILED else "",
+            state=state,
+            paid_at=_time(answer.get("send_pay_date")),
+            amount_fen=lambda: _fen(answer.get("total_amount")),
         )
 
     def close(self, out_trade_no: str) -> None:
@@ -312,20 +302,39 @@ def _notification(params: Mapping[str, str]) -> Notification:
     state = params["trade_status"]
     if state not in TRADE_STATES:
         raise ValueError(state)
-    paid_at = _time(params.get("gmt_payment"))
-    status = TRADE_STATES[state]
-    if state == "TRADE_CLOSED" and paid_at:
-        status = SUCCEEDED
     return Notification(
-        charge=ChargeStatus(
+        charge=_charge_status(
+            params,
             out_trade_no=params["out_trade_no"],
-            status=status,
-            amount_fen=yuan_to_fen(params["total_amount"]) if status == SUCCEEDED else None,
-            provider_trade_no=params.get("trade_no", ""),
-            paid_at=paid_at if status == SUCCEEDED else None,
-            raw=dict(params),
-            failure_reason="交易已关闭" if status == FAILED else "",
+            state=state,
+            paid_at=_time(params.get("gmt_payment")),
+            amount_fen=lambda: yuan_to_fen(params["total_amount"]),
         )
+    )
+
+
+def _charge_status(
+    data: Mapping[str, Any],
+    *,
+    out_trade_no: str,
+    state: str,
+    paid_at: dt.datetime | None,
+    amount_fen: Callable[[], int | None],
+) -> ChargeStatus:
+    """A trade from a query answer or a notification (``state`` is one of TRADE_STATES).
+    ``amount_fen`` is read only for a paid trade."""
+    status = TRADE_STATES[state]
+    if state == "TRADE_CLOSED" and paid_at:  # paid, then refunded in full
+        status = SUCCEEDED
+    paid = status == SUCCEEDED
+    return ChargeStatus(
+        out_trade_no=out_trade_no,
+        status=status,
+        amount_fen=amount_fen() if paid else None,
+        provider_trade_no=data.get("trade_no", ""),
+        paid_at=paid_at if paid else None,
+        raw=dict(data),
+        failure_reason="交易已关闭" if status == FAILED else "",
     )
 
 
@@ -346,7 +355,7 @@ def _time(value: str | None) -> dt.datetime | None:
     """Alipay's "yyyy-MM-dd HH:mm:ss" (Beijing time), sometimes with milliseconds."""
     if not value:
         return None
-    return dt.datetime.strptime(value[:19], TIME_FORMAT).replace(tzinfo=CHINA)
+    return dt.datetime.strptime(value[:19], TIME_FORMAT).replace(tzinfo=clock.DEFAULT_ZONE)
 
 
 def _subject(description: str) -> str:

@@ -32,7 +32,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 # The name ``requests`` is replaced by payments.sandbox.transport with a proxy that serves
 # sandbox URLs in-process and hands every other call to the real module.
@@ -59,9 +58,7 @@ from newretail.payments.gateways.base import (
     WeChatCredentials,
 )
 
-LIVE_BASE_URL = "https://api.mch.weixin.qq.com"
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
-CHINA = ZoneInfo("Asia/Shanghai")
 # WeChat's advice: refuse a notification whose timestamp is more than five minutes off (replay).
 NOTIFICATION_MAX_SKEW = dt.timedelta(minutes=5)
 
@@ -91,7 +88,7 @@ class WeChatPayGateway:
         self,
         credentials: WeChatCredentials,
         *,
-        base_url: str = LIVE_BASE_URL,
+        base_url: str,
         timeout: float | tuple[float, float] = (5, 15),
     ) -> None:
         self.credentials = credentials
@@ -196,23 +193,13 @@ class WeChatPayGateway:
         if code == 200:
             return _refund_status(data)
         if 400 <= code < 500 and data.get("code") in REFUND_REFUSALS:
-            return RefundStatus(
-                out_refund_no=request.out_refund_no,
-                status=FAILED,
-                raw=data,
-                failure_reason=str(data.get("message", "")),
-            )
+            return _refund_refused(request.out_refund_no, data)
         raise _refusal(code, data)
 
     def query_refund(self, out_refund_no: str, *, out_trade_no: str) -> RefundStatus:
         code, data = self._call(self._pay.query_refund, out_refund_no=out_refund_no)
         if code == 404 and data.get("code") == "RESOURCE_NOT_EXISTS":
-            return RefundStatus(
-                out_refund_no=out_refund_no,
-                status=FAILED,
-                raw=data,
-                failure_reason=str(data.get("message", "")),
-            )
+            return _refund_refused(out_refund_no, data)
         if code != 200:
             raise _refusal(code, data)
         return _refund_status(data)
@@ -271,9 +258,7 @@ class WeChatPayGateway:
         try:
             code, body = method(**kwargs)
         except requests.RequestException as error:
-            raise GatewayError(
-                f"WeChat Pay could not be reached ({type(error).__name__})", code="network_error"
-            )
+            raise _unreachable(error)
         except Exception as error:  # the SDK raises a bare Exception when the answer's signature fails
             raise GatewayError(f"WeChat Pay answer refused: {error}", code="bad_response")
         if not body:
@@ -310,9 +295,7 @@ class WeChatPayGateway:
                 timeout=self.timeout,
             )
         except requests.RequestException as error:
-            raise GatewayError(
-                f"WeChat Pay could not be reached ({type(error).__name__})", code="network_error"
-            )
+            raise _unreachable(error)
         if response.status_code != 200:
             raise GatewayError(
                 f"WeChat Pay micropay answered HTTP {response.status_code}", code="bad_response"
@@ -343,7 +326,7 @@ class WeChatPayGateway:
         )
 
 
-# --- v2 XML and signature (the sandbox checks them with its own code, on purpose) ------------
+# --- v2 XML and signature (the sandbox's fake WeChat Pay speaks v2 with these too) -----------
 
 
 def v2_sign(params: Mapping[str, str], key: str) -> str:
@@ -422,6 +405,17 @@ def _refund_status(data: Mapping[str, Any]) -> RefundStatus:
     )
 
 
+def _refund_refused(out_refund_no: str, data: Mapping[str, Any]) -> RefundStatus:
+    """A refund WeChat will not make, with WeChat's message as the reason."""
+    return RefundStatus(
+        out_refund_no=out_refund_no, status=FAILED, raw=data, failure_reason=str(data.get("message", ""))
+    )
+
+
+def _unreachable(error: requests.RequestException) -> GatewayError:
+    return GatewayError(f"WeChat Pay could not be reached ({type(error).__name__})", code="network_error")
+
+
 def _refusal(code: int, data: Mapping[str, Any]) -> GatewayError:
     return GatewayError(
         f"WeChat Pay answered HTTP {code}: {data.get('message', '')}", code=str(data.get("code", code))
@@ -429,4 +423,4 @@ def _refusal(code: int, data: Mapping[str, Any]) -> GatewayError:
 
 
 def _rfc3339(moment: dt.datetime) -> str:
-    return moment.astimezone(CHINA).isoformat(timespec="seconds")
+    return moment.astimezone(clock.DEFAULT_ZONE).isoformat(timespec="seconds")

@@ -10,7 +10,6 @@ import re
 import secrets
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
 
@@ -20,13 +19,13 @@ from newretail.payments.gateways.base import ALIPAY_WAP
 from newretail.payments.sandbox import crypto
 from newretail.payments.sandbox.models import SandboxMerchant, SandboxRefund, SandboxTrade
 
-CHINA = ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # 付款码: 16–24 digits beginning with 25–30.
 AUTH_CODE = re.compile(r"^(2[5-9]|30)\d{14,22}$")
 BUYER_LOGON_ID = "san***@sandbox.example"
 # Content the sandbox excludes when it signs notifications and returns (Alipay's rule).
 UNSIGNED_IN_NOTIFICATIONS = ("sign", "sign_type")
+EXPRESS_UNITS = {"m": "minutes", "h": "hours", "d": "days"}  # timeout_express units, "c" aside
 
 
 def yuan(fen: int) -> str:
@@ -34,14 +33,14 @@ def yuan(fen: int) -> str:
 
 
 def alipay_time(moment: dt.datetime) -> str:
-    return moment.astimezone(CHINA).strftime(TIME_FORMAT)
+    return moment.astimezone(clock.DEFAULT_ZONE).strftime(TIME_FORMAT)
 
 
 def response_key(method: str) -> str:
     return method.replace(".", "_") + "_response"
 
 
-def _compact(data: dict[str, Any]) -> str:
+def _compact(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -72,6 +71,7 @@ def business_failure(sub_code: str, sub_msg: str, **extra: str) -> dict[str, Any
 
 def trade_answer(trade: SandboxTrade) -> dict[str, Any]:
     """alipay.trade.query's answer for a trade."""
+    paid_yuan = yuan(trade.amount_fen) if trade.paid_at else "0.00"
     answer: dict[str, Any] = {
         "code": "10000",
         "msg": "Success",
@@ -80,10 +80,10 @@ def trade_answer(trade: SandboxTrade) -> dict[str, Any]:
         "buyer_logon_id": BUYER_LOGON_ID,
         "trade_status": trade_status(trade),
         "total_amount": yuan(trade.amount_fen),
-        "buyer_pay_amount": yuan(trade.amount_fen) if trade.paid_at else "0.00",
+        "buyer_pay_amount": paid_yuan,
         "point_amount": "0.00",
-        "invoice_amount": yuan(trade.amount_fen) if trade.paid_at else "0.00",
-        "receipt_amount": yuan(trade.amount_fen) if trade.paid_at else "0.00",
+        "invoice_amount": paid_yuan,
+        "receipt_amount": paid_yuan,
     }
     if trade.paid_at:
         answer.update(send_pay_date=alipay_time(trade.paid_at), buyer_user_id=trade.payer_id)
@@ -130,17 +130,16 @@ def trade_notification(
         "gmt_create": alipay_time(trade.created_at),
     }
     if trade.paid_at:
+        paid_yuan = yuan(trade.amount_fen)
         params.update(
             buyer_id=trade.payer_id,
             buyer_logon_id=BUYER_LOGON_ID,
-            receipt_amount=yuan(trade.amount_fen),
-            invoice_amount=yuan(trade.amount_fen),
-            buyer_pay_amount=yuan(trade.amount_fen),
+            receipt_amount=paid_yuan,
+            invoice_amount=paid_yuan,
+            buyer_pay_amount=paid_yuan,
             point_amount="0.00",
             gmt_payment=alipay_time(trade.paid_at),
-            fund_bill_list=json.dumps(
-                [{"amount": yuan(trade.amount_fen), "fundChannel": "ALIPAYACCOUNT"}], separators=(",", ":")
-            ),
+            fund_bill_list=_compact([{"amount": paid_yuan, "fundChannel": "ALIPAYACCOUNT"}]),
         )
     if trade.closed_at:
         params["gmt_close"] = alipay_time(trade.closed_at)
@@ -149,7 +148,7 @@ def trade_notification(
         params.update(
             out_biz_no=refund.out_refund_no,
             refund_fee=yuan(trade.refunded_fen),
-            gmt_refund=refunded_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3],
+            gmt_refund=refunded_at.astimezone(clock.DEFAULT_ZONE).strftime(f"{TIME_FORMAT}.%f")[:-3],
         )
     body = urlencode(_signed_form(merchant, params))
     return status, {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, body
@@ -180,7 +179,7 @@ def parse_expiry(biz: dict[str, Any], *, now: dt.datetime) -> dt.datetime | None
     """``time_expire`` ("yyyy-MM-dd HH:mm:ss", Beijing) or ``timeout_express`` ("90m", "2h",
     "1d", "1c" = end of today) as an aware instant; None when absent; ValueError when bad."""
     if biz.get("time_expire"):
-        return dt.datetime.strptime(str(biz["time_expire"]), TIME_FORMAT).replace(tzinfo=CHINA)
+        return dt.datetime.strptime(str(biz["time_expire"]), TIME_FORMAT).replace(tzinfo=clock.DEFAULT_ZONE)
     express = str(biz.get("timeout_express") or "")
     if not express:
         return None
@@ -189,13 +188,5 @@ def parse_expiry(biz: dict[str, Any], *, now: dt.datetime) -> dt.datetime | None
         raise ValueError(express)
     number, unit = int(match[1]), match[2]
     if unit == "c":
-        local = now.astimezone(CHINA)
-        return local.replace(hour=23, minute=59, second=59, microsecond=0)
-    return (
-        now
-        + {
-            "m": dt.timedelta(minutes=number),
-            "h": dt.timedelta(hours=number),
-            "d": dt.timedelta(days=number),
-        }[unit]
-    )
+        return now.astimezone(clock.DEFAULT_ZONE).replace(hour=23, minute=59, second=59, microsecond=0)
+    return now + dt.timedelta(**{EXPRESS_UNITS[unit]: number})

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -51,7 +51,7 @@ def _trade(merchant: SandboxMerchant, biz: dict[str, Any]) -> SandboxTrade:
         trade = trades.find_trade(merchant, str(biz["out_trade_no"]))
     elif biz.get("trade_no"):
         found = SandboxTrade.objects.filter(merchant=merchant, provider_trade_no=str(biz["trade_no"])).first()
-        trade = trades.find_trade(merchant, found.out_trade_no) if found else None
+        trade = trades.expire_if_due(found) if found else None
     if trade is None:
         raise Refusal("ACQ.TRADE_NOT_EXIST", "交易不存在")
     return trade
@@ -78,17 +78,14 @@ def trade_pay(merchant: SandboxMerchant, biz: dict[str, Any], params: dict[str, 
         auth_code=code,
     )
     if created:
-        outcome = trades.micropay_outcome(code)
+        outcome = trades.scan_payment_code(
+            trade, refusal_code="ACQ.BUYER_BALANCE_NOT_ENOUGH", refusal_message="买家余额不足"
+        )
         if outcome == SandboxTrade.MicropayOutcome.REFUSED:
-            trades.refuse_trade(trade, code="ACQ.BUYER_BALANCE_NOT_ENOUGH", message="买家余额不足")
             raise Refusal("ACQ.BUYER_BALANCE_NOT_ENOUGH", "买家余额不足")
-        if outcome == SandboxTrade.MicropayOutcome.PASSWORD:
-            trades.start_password_wait(trade)
-        else:
-            trades.pay_trade(trade)
     elif trade.kind != ALIPAY_MICROPAY or trade.status == Status.UNPAID:
         raise Refusal("ACQ.TRADE_STATUS_ERROR", "交易状态不合法")
-    if trade.status == Status.PAID and not created:
+    elif trade.status == Status.PAID:
         raise Refusal("ACQ.TRADE_HAS_SUCCESS", "交易已被支付")
     if trade.status in (Status.CLOSED, Status.FAILED):
         raise Refusal("ACQ.TRADE_HAS_CLOSE", "交易已经关闭")
@@ -282,24 +279,14 @@ def _page_pay(
             message="该订单号已用于另一笔交易",
             status=400,
         )
-    if trade.status == Status.UNPAID and trade.expires_at and trade.expires_at <= clock.now():
-        trades.close_trade(trade)
-    return pages.cashier(request, trade, brand=pages.ALIPAY)
+    return pages.cashier(request, trades.expire_if_due(trade), brand=pages.ALIPAY)
 
 
 @require_http_methods(["GET", "POST"])
 def cashier(request: HttpRequest, token: str) -> HttpResponse:
     """The Alipay cashier again (GET, e.g. after a simulated failure), or the buyer's 确认支付 /
     模拟支付失败 on it (POST, a CSRF-protected form)."""
-    trade = (
-        SandboxTrade.objects.select_related("merchant")
-        .filter(page_token=token, merchant__provider=SandboxMerchant.Provider.ALIPAY)
-        .exclude(kind=ALIPAY_MICROPAY)
-        .first()
-    )
-    if trade is None:
-        raise Http404
-    trade = trades.find_trade(trade.merchant, trade.out_trade_no) or trade
+    trade = pages.trade_for_page(token, provider=SandboxMerchant.Provider.ALIPAY)
     if request.method == "GET" or trade.status not in (Status.UNPAID, Status.PAID):
         return pages.cashier(request, trade, brand=pages.ALIPAY)
     return pages.settle_from_cashier(request, trade, brand=pages.ALIPAY)

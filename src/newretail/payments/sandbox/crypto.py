@@ -1,14 +1,14 @@
-"""The sandbox's half of the providers' cryptography: its platform keys sign answers and
-notifications; the merchants' public keys and shared keys check requests.
+"""The sandbox's half of the providers' RSA and AES cryptography: its platform keys sign answers
+and notifications; the merchants' public keys check requests.
 
 Written on ``cryptography`` and the standard library, not on the SDKs the adapters use, so a
-passing test means two independent implementations of each rule agree."""
+passing test means two independent implementations of each rule agree. WeChat's v2 HMAC
+signature has no SDK behind the adapter: the sandbox uses the adapter's own
+(``gateways.wechat.v2_sign``)."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import secrets
 import string
 from collections.abc import Iterable, Mapping
@@ -84,12 +84,6 @@ def random_string(length: int, alphabet: str = ALPHANUMERIC) -> str:
 
 def random_digits(length: int) -> str:
     return random_string(length, string.digits)
-
-
-def wechat_v2_sign(params: Mapping[str, str], key: str) -> str:
-    """WeChat v2 HMAC-SHA256 over the sorted non-empty params except ``sign``, then "&key="."""
-    text = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "sign" and v != "")
-    return hmac.new(key.encode(), f"{text}&key={key}".encode(), hashlib.sha256).hexdigest().upper()
 
 
 def alipay_content(params: Mapping[str, str], *, exclude: Iterable[str]) -> str:

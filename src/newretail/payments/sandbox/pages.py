@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from newretail.payments.gateways.base import MICROPAY_KINDS
 from newretail.payments.sandbox import alipay_protocol, trades
 from newretail.payments.sandbox.models import SandboxTrade
 
@@ -34,6 +35,20 @@ def safe_return_url(url: str) -> str:
     if url and url_has_allowed_host_and_scheme(url, allowed_hosts={host}, require_https=False):
         return url
     return ""
+
+
+def trade_for_page(token: str, *, provider: str) -> SandboxTrade:
+    """The trade whose pay page ``token`` names at ``provider`` (closed first if its deadline has
+    passed). Payment codes have no pay page: Http404, as for an unknown token."""
+    trade = (
+        SandboxTrade.objects.select_related("merchant")
+        .filter(page_token=token, merchant__provider=provider)
+        .exclude(kind__in=MICROPAY_KINDS)
+        .first()
+    )
+    if trade is None:
+        raise Http404
+    return trades.expire_if_due(trade)
 
 
 def cashier(request: HttpRequest, trade: SandboxTrade, *, brand: Brand, return_url: str = "") -> HttpResponse:

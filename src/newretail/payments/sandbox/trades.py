@@ -50,12 +50,16 @@ def micropay_outcome(auth_code: str) -> str:
 
 
 def find_trade(merchant: SandboxMerchant, out_trade_no: str) -> SandboxTrade | None:
-    """The merchant's trade, closed first if its deadline has passed (providers close unpaid
-    trades when ``time_expire`` comes)."""
+    """The merchant's trade, closed first if its deadline has passed (``expire_if_due``)."""
     trade = SandboxTrade.objects.filter(merchant=merchant, out_trade_no=out_trade_no).first()
-    if trade and trade.status == Status.UNPAID and trade.expires_at and trade.expires_at <= clock.now():
+    return expire_if_due(trade) if trade else None
+
+
+def expire_if_due(trade: SandboxTrade) -> SandboxTrade:
+    """``trade``, closed first if it is unpaid and its deadline has passed (providers close
+    unpaid trades when ``time_expire`` comes)."""
+    if trade.status == Status.UNPAID and trade.expires_at and trade.expires_at <= clock.now():
         close_trade(trade)
-        trade.refresh_from_db()
     return trade
 
 
@@ -130,6 +134,20 @@ def refuse_trade(trade: SandboxTrade, *, code: str, message: str) -> bool:
     )
     trade.refresh_from_db()
     return bool(refused)
+
+
+def scan_payment_code(trade: SandboxTrade, *, refusal_code: str, refusal_message: str) -> str:
+    """What a new payment-code trade does at once, by its code (see the module docstring):
+    paid, refused with the provider's ``refusal_code``, or waiting for the payer's password.
+    Returns the outcome."""
+    outcome = micropay_outcome(trade.auth_code)
+    if outcome == Outcome.REFUSED:
+        refuse_trade(trade, code=refusal_code, message=refusal_message)
+    elif outcome == Outcome.PASSWORD:
+        start_password_wait(trade)
+    else:
+        pay_trade(trade)
+    return outcome
 
 
 def start_password_wait(trade: SandboxTrade) -> bool:
@@ -254,15 +272,15 @@ def _notify_trade(trade: SandboxTrade) -> None:
 def _notify_refund(refund: SandboxRefund) -> None:
     trade = refund.trade
     merchant = trade.merchant
-    if merchant.provider == SandboxMerchant.Provider.WECHAT:
-        url = refund.notify_url  # WeChat: the refund request's own notify_url
-        if not url:
-            return
+    wechat = merchant.provider == SandboxMerchant.Provider.WECHAT
+    # WeChat: the refund request's own notify_url; Alipay: the payment's, trade_status_sync with
+    # out_biz_no.
+    url = refund.notify_url if wechat else trade.notify_url
+    if not url:
+        return
+    if wechat:
         event, headers, body = wechat_protocol.refund_notification(refund)
     else:
-        url = trade.notify_url  # Alipay: the payment's notify_url, trade_status_sync with out_biz_no
-        if not url:
-            return
         event, headers, body = alipay_protocol.trade_notification(trade, refund=refund)
     notifications.record(
         merchant=merchant, trade=trade, refund=refund, event=event, url=url, headers=headers, body=body

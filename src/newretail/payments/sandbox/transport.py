@@ -74,9 +74,10 @@ def call_local(method: str, url: str, *, headers: dict[str, str], body: bytes) -
     """Serve ``method url`` with this installation's own view, in this thread."""
     parts = urlsplit(url)
     path = parts.path[len(urlsplit(settings.PUBLIC_BASE_URL).path) :] or "/"
-    headers = {k: v for k, v in headers.items() if k.lower() not in ("content-length", "host")}
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+    content_type = _content_type(headers)
+    headers = {
+        k: v for k, v in headers.items() if k.lower() not in ("content-length", "content-type", "host")
+    }
     request = RequestFactory().generic(
         method,
         path + (f"?{parts.query}" if parts.query else ""),
@@ -225,9 +226,12 @@ def _reason(status: int) -> str:
         return ""
 
 
+def _content_type(headers: dict[str, str]) -> str:
+    return next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+
+
 def _charset(headers: dict[str, str]) -> str:
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    for part in content_type.split(";")[1:]:
+    for part in _content_type(headers).split(";")[1:]:
         name, _, value = part.strip().partition("=")
         if name.lower() == "charset":
             return value.strip('"')

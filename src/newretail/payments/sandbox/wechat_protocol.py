@@ -9,19 +9,15 @@ import json
 import re
 import secrets
 from typing import Any
-from xml.etree import ElementTree
-from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
 
 from newretail.core import clock
 from newretail.payments.gateways.base import WECHAT_JSAPI, WECHAT_MICROPAY, WECHAT_NATIVE
+from newretail.payments.gateways.wechat import SIGNATURE_TYPE, v2_sign, v2_xml
 from newretail.payments.sandbox import crypto
 from newretail.payments.sandbox.models import SandboxMerchant, SandboxRefund, SandboxTrade
 
-CHINA = ZoneInfo("Asia/Shanghai")
-SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
 # WeChat refuses a request signed more than five minutes away from its clock.
 MAX_REQUEST_SKEW = dt.timedelta(minutes=5)
 TRADE_TYPES = {WECHAT_JSAPI: "JSAPI", WECHAT_NATIVE: "NATIVE", WECHAT_MICROPAY: "MICROPAY"}
@@ -38,7 +34,7 @@ AUTH_CODE = re.compile(r"^1[0-5]\d{16}$")
 
 def beijing(moment: dt.datetime) -> str:
     """RFC 3339 in Beijing time, as WeChat writes times ("2026-11-23T10:34:56+08:00")."""
-    return moment.astimezone(CHINA).isoformat(timespec="seconds")
+    return moment.astimezone(clock.DEFAULT_ZONE).isoformat(timespec="seconds")
 
 
 def compact(data: Any) -> str:
@@ -204,7 +200,7 @@ def _notification(
     now = clock.now()
     body = compact(
         {
-            "id": f"EV-{now.astimezone(CHINA):%Y%m%d%H%M%S}{crypto.random_digits(7)}",
+            "id": f"EV-{now.astimezone(clock.DEFAULT_ZONE):%Y%m%d%H%M%S}{crypto.random_digits(7)}",
             "create_time": beijing(now),
             "resource_type": "encrypt-resource",
             "event_type": event_type,
@@ -261,28 +257,14 @@ def refund_notification(refund: SandboxRefund) -> tuple[str, dict[str, str], str
 # --- v2 payment codes (XML, HMAC-SHA256) ------------------------------------------------------
 
 
-def v2_parse(content: bytes) -> dict[str, str]:
-    """A v2 ``<xml>`` request as a dict; DTDs are refused, like WeChat does."""
-    if b"<!DOCTYPE" in content or b"<!ENTITY" in content:
-        raise ValueError("DTD")
-    try:
-        root = ElementTree.fromstring(content)
-    except ElementTree.ParseError:
-        raise ValueError("not XML") from None
-    if root.tag != "xml":
-        raise ValueError("not <xml>")
-    return {child.tag: (child.text or "") for child in root}
-
-
 def v2_answer(fields: dict[str, str], merchant: SandboxMerchant | None = None) -> HttpResponse:
     """A v2 XML answer, HMAC-SHA256-signed with the merchant's v2 key when it is known."""
     fields = dict(fields)
     if merchant is not None:
         fields.update(appid=merchant.appid, mch_id=merchant.account_id, nonce_str=secrets.token_hex(16))
-        fields["sign"] = crypto.wechat_v2_sign(fields, merchant.api_v2_key)
-    xml = "<xml>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in fields.items()) + "</xml>"
-    return HttpResponse(xml.encode(), content_type="text/xml; charset=utf-8")
+        fields["sign"] = v2_sign(fields, merchant.api_v2_key)
+    return HttpResponse(v2_xml(fields).encode(), content_type="text/xml; charset=utf-8")
 
 
 def v2_time(moment: dt.datetime) -> str:
-    return moment.astimezone(CHINA).strftime("%Y%m%d%H%M%S")
+    return moment.astimezone(clock.DEFAULT_ZONE).strftime("%Y%m%d%H%M%S")

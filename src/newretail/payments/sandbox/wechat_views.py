@@ -15,11 +15,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from newretail.payments.gateways.base import WECHAT_JSAPI, WECHAT_MICROPAY
+from newretail.payments.gateways.wechat import v2_parse, v2_sign
 from newretail.payments.sandbox import crypto, links, pages, trades
 from newretail.payments.sandbox import wechat_protocol as wx
 from newretail.payments.sandbox.models import SandboxMerchant, SandboxRefund, SandboxTrade
@@ -46,33 +47,32 @@ def _signed_url(request: HttpRequest) -> str:
     return request.get_full_path().split("/wechatpay", 1)[1]
 
 
-def _authenticate(request: HttpRequest) -> tuple[SandboxMerchant | None, HttpResponse | None]:
+def _authenticate(request: HttpRequest) -> SandboxMerchant | HttpResponse:
+    """The merchant whose key signed ``request``, or WeChat's refusal."""
     fields = wx.parse_authorization(request.headers.get("Authorization", ""))
     if fields is None:
-        return None, wx.error(
+        return wx.error(
             None, 401, "SIGN_ERROR", "Http头Authorization值格式错误，请参考《微信支付商户REST API签名规则》"
         )
     merchant = SandboxMerchant.objects.filter(
         provider=SandboxMerchant.Provider.WECHAT, account_id=fields["mchid"]
     ).first()
     if merchant is None:
-        return None, wx.error(None, 400, "MCH_NOT_EXISTS", "商户号不存在")
+        return wx.error(None, 400, "MCH_NOT_EXISTS", "商户号不存在")
     if fields["serial_no"] != merchant.merchant_cert_serial_no:
-        return None, wx.error(
-            merchant, 401, "SIGN_ERROR", "商户证书序列号有误。请使用签名私钥匹配的证书序列号"
-        )
+        return wx.error(merchant, 401, "SIGN_ERROR", "商户证书序列号有误。请使用签名私钥匹配的证书序列号")
     if not wx.request_is_fresh(fields["timestamp"]):
-        return None, wx.error(merchant, 401, "SIGN_ERROR", "签名中的时间戳与当前时间相差过大")
+        return wx.error(merchant, 401, "SIGN_ERROR", "签名中的时间戳与当前时间相差过大")
     try:
         body = request.body.decode("utf-8")
     except UnicodeDecodeError:
-        return None, wx.error(merchant, 400, "PARAM_ERROR", "请求体不是UTF-8编码")
+        return wx.error(merchant, 400, "PARAM_ERROR", "请求体不是UTF-8编码")
     message = wx.request_message(
         request.method or "", _signed_url(request), fields["timestamp"], fields["nonce_str"], body
     )
     if not crypto.rsa_verify(merchant.merchant_public_key_pem, message, fields["signature"]):
-        return None, wx.error(merchant, 401, "SIGN_ERROR", "签名错误，请检查后再试")
-    return merchant, None
+        return wx.error(merchant, 401, "SIGN_ERROR", "签名错误，请检查后再试")
+    return merchant
 
 
 def wechat_api(method: str) -> Callable[[WeChatView], WeChatView]:
@@ -85,9 +85,9 @@ def wechat_api(method: str) -> Callable[[WeChatView], WeChatView]:
         def endpoint(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method != method:
                 return wx.error(None, 405, "METHOD_NOT_ALLOWED", "请求方法不支持")
-            merchant, refusal = _authenticate(request)
-            if refusal is not None or merchant is None:
-                return refusal or wx.error(None, 401, "SIGN_ERROR", "签名错误")
+            merchant = _authenticate(request)
+            if isinstance(merchant, HttpResponse):
+                return merchant
             payload: dict[str, Any] = {}
             if method == "POST":
                 try:
@@ -276,7 +276,7 @@ def _v2_refused(merchant: SandboxMerchant, err_code: str, description: str) -> H
 def micropay(request: HttpRequest) -> HttpResponse:
     """v2 付款码支付 (XML, HMAC-SHA256). The outcome depends on the code: ``trades`` says how."""
     try:
-        params = wx.v2_parse(request.body)
+        params = v2_parse(request.body)
     except ValueError:
         return _v2_fail("XML格式错误")
     merchant = SandboxMerchant.objects.filter(
@@ -288,7 +288,7 @@ def micropay(request: HttpRequest) -> HttpResponse:
     if missing:
         return _v2_fail(f"缺少参数{missing[0]}")
     if params.get("sign_type") != "HMAC-SHA256" or not hmac.compare_digest(
-        params["sign"], crypto.wechat_v2_sign(params, merchant.api_v2_key)
+        params["sign"], v2_sign(params, merchant.api_v2_key)
     ):
         return _v2_fail("签名错误")
     if params["appid"] != merchant.appid:
@@ -316,14 +316,11 @@ def micropay(request: HttpRequest) -> HttpResponse:
         if trade.status == Status.PAYING:
             return _v2_refused(merchant, "USERPAYING", "需要用户输入支付密码")
         return _v2_refused(merchant, "ORDERCLOSED", "订单已关闭")
-    outcome = trades.micropay_outcome(code)
+    outcome = trades.scan_payment_code(trade, refusal_code="NOTENOUGH", refusal_message="余额不足")
     if outcome == SandboxTrade.MicropayOutcome.REFUSED:
-        trades.refuse_trade(trade, code="NOTENOUGH", message="余额不足")
         return _v2_refused(merchant, "NOTENOUGH", "余额不足")
     if outcome == SandboxTrade.MicropayOutcome.PASSWORD:
-        trades.start_password_wait(trade)
         return _v2_refused(merchant, "USERPAYING", "需要用户输入支付密码")
-    trades.pay_trade(trade)
     return wx.v2_answer(_micropay_success(trade), merchant)
 
 
@@ -353,14 +350,7 @@ def _micropay_success(trade: SandboxTrade) -> dict[str, str]:
 @require_http_methods(["GET", "POST"])
 def cashier(request: HttpRequest, token: str) -> HttpResponse:
     """The 微信支付 cashier of a Native or JSAPI charge: GET shows it, POST pays or fails."""
-    trade = (
-        SandboxTrade.objects.select_related("merchant")
-        .filter(page_token=token, merchant__provider=SandboxMerchant.Provider.WECHAT)
-        .first()
-    )
-    if trade is None or trade.kind == WECHAT_MICROPAY:
-        raise Http404
-    trade = trades.find_trade(trade.merchant, trade.out_trade_no) or trade
+    trade = pages.trade_for_page(token, provider=SandboxMerchant.Provider.WECHAT)
     return_url = pages.safe_return_url(request.POST.get("return_url") or request.GET.get("return_url", ""))
     if request.method == "POST":
         return pages.settle_from_cashier(request, trade, brand=pages.WECHAT, return_url=return_url)
@@ -385,7 +375,7 @@ def jsapi_cashier(request: HttpRequest) -> HttpResponse:
             request, brand=pages.WECHAT, title="支付失败", message="prepay_id 无效或已过期", status=400
         )
     merchant = trade.merchant
-    message = f"{params.get('appId', '')}\n{params.get('timeStamp', '')}\n{params.get('nonceStr', '')}\n{params.get('package', '')}\n"
+    message = "".join(params.get(name, "") + "\n" for name in ("appId", "timeStamp", "nonceStr", "package"))
     if (
         params.get("appId") != merchant.appid
         or params.get("signType") != "RSA"
@@ -398,7 +388,7 @@ def jsapi_cashier(request: HttpRequest) -> HttpResponse:
             message="paySign 与商户 API 证书不匹配",
             status=400,
         )
-    trade = trades.find_trade(merchant, trade.out_trade_no) or trade
+    trade = trades.expire_if_due(trade)
     return pages.cashier(
         request, trade, brand=pages.WECHAT, return_url=pages.safe_return_url(params.get("return_url", ""))
     )

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -10,6 +8,7 @@ from django.db import transaction
 
 from newretail.core import clock, ratelimit
 from newretail.core.errors import DomainError
+from newretail.core.tokens import hash_token, new_raw_token, record_use
 from newretail.tenancy.access import require_staff
 from newretail.tenancy.errors import TenancyError
 from newretail.tenancy.models import ApiToken, User
@@ -35,21 +34,17 @@ def authenticate_staff(*, username: str, password: str, ip: str) -> User:
     return user
 
 
-def _hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 @transaction.atomic
 def issue_api_token(*, actor: User, name: str) -> tuple[ApiToken, str]:
     """Create a bearer token for the actor. The raw token is returned once and never stored."""
     require_staff(actor)
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    raw = new_raw_token(TOKEN_PREFIX)
     token = ApiToken.objects.create(
         merchant_id=actor.merchant_id,
         user=actor,
         name=name[:64] or "api",
         prefix=raw[:10],
-        token_hash=_hash_token(raw),
+        token_hash=hash_token(raw),
     )
     return token, raw
 
@@ -59,13 +54,11 @@ def user_for_token(raw: str) -> User | None:
         return None
     token = (
         ApiToken.objects.select_related("user", "user__merchant")
-        .filter(token_hash=_hash_token(raw), revoked_at__isnull=True)
+        .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
         .first()
     )
     if token is None or not token.user.is_merchant_staff or token.user.merchant_id != token.merchant_id:
         return None
-    now = clock.now()
     # "Last used" to the minute is enough, and it spares every API call a write.
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    record_use(token, now=clock.now(), every=LAST_USED_PRECISION)
     return token.user
