@@ -24,6 +24,7 @@ from newretail.tenancy.roles import Role
 from tests.catalog import isolation as catalog_isolation
 from tests.catalog_io import isolation as catalog_io_isolation
 from tests.inventory import isolation as inventory_isolation
+from tests.marketing import isolation as marketing_isolation
 from tests.members import isolation as members_isolation
 from tests.orders import isolation as orders_isolation
 
@@ -280,3 +281,9 @@ API_PARAMS.update(orders_isolation.API_PARAMS)
 API_BODIES.update(orders_isolation.API_BODIES)
 MEMBER_PARAMS.update(orders_isolation.MEMBER_PARAMS)
 MEMBER_BODIES.update(orders_isolation.MEMBER_BODIES)
+WORLD_EXTENSIONS.append(marketing_isolation.build)
+CONSOLE_OBJECTS.update(marketing_isolation.CONSOLE_OBJECTS)
+API_PARAMS.update(marketing_isolation.API_PARAMS)
+API_BODIES.update(marketing_isolation.API_BODIES)
+MEMBER_PARAMS.update(marketing_isolation.MEMBER_PARAMS)
+MEMBER_BODIES.update(marketing_isolation.MEMBER_BODIES)

@@ -8,6 +8,8 @@ from newretail.catalog.barcodes import is_valid_barcode
 from newretail.catalog.models import Sku
 from newretail.demo.build import DEMO_SLUG, load_demo
 from newretail.inventory.models import StockLevel
+from newretail.marketing.models import Coupon, Promotion, PromotionUsage
+from newretail.orders.models import OrderAdjustment
 from newretail.tenancy.models import Merchant, Store, User, Warehouse
 from newretail.tenancy.roles import Role
 
@@ -34,6 +36,12 @@ def test_demo_is_a_believable_chain_and_loads_once(tmp_path, settings):
     assert skus.exclude(plu="").filter(product__unit="kg").count() >= 20  # weighed fresh produce
     assert StockLevel.objects.for_merchant(merchant).filter(on_hand__gt=0).count() > 2000
     call_command("check_ledgers")  # raises SystemExit on a difference
+    # Running campaigns show in the demo orders: promotions applied, coupons used.
+    running = Promotion.objects.for_merchant(merchant).filter(status="active")
+    assert running.count() >= 8 and len(set(running.values_list("kind", flat=True))) >= 7
+    assert PromotionUsage.objects.filter(merchant=merchant).exists()
+    assert Coupon.objects.filter(merchant=merchant).exclude(order=None).exists()
+    assert OrderAdjustment.objects.filter(merchant=merchant, source__in=["promotion", "coupon"]).exists()
     assert "boss / " in (tmp_path / "demo_logins.txt").read_text(encoding="utf-8")
 
     before = row_counts()

@@ -15,15 +15,18 @@ from newretail.marketing.errors import MarketingError
 from newretail.marketing.pricing import (
     PIPELINE,
     CartLine,
-    PricedLine,
     PricingContext,
+    PricingState,
     ShippingRules,
-    allocate_to_lines,
     apply_item_price,
     apply_shipping,
     line_amount_fen,
     price_cart,
 )
+from newretail.marketing.pricing.coupons import apply_coupons
+from newretail.marketing.pricing.item_sets import apply_item_sets
+from newretail.marketing.pricing.order_promotions import apply_order_promotions
+from newretail.marketing.pricing.points import apply_points
 
 NOW = dt.datetime(2026, 3, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 RULES = ShippingRules()
@@ -240,20 +243,48 @@ def test_context_is_checked():
         PricingContext(1, 1, "mall", None, dt.datetime(2026, 1, 1), "pickup")  # naive
 
 
-def test_pipeline_lists_only_implemented_steps_in_architecture_order():
-    assert PIPELINE == (apply_item_price, apply_shipping)
+def test_pipeline_runs_the_six_steps_in_architecture_order():
+    assert PIPELINE == (
+        apply_item_price,
+        apply_item_sets,
+        apply_order_promotions,
+        apply_coupons,
+        apply_shipping,
+        apply_points,
+    )
 
 
-def _priced(line_id: str, final: int) -> PricedLine:
-    return PricedLine(line_id, 1, 1, final, final, final)
+def _state(finals: dict[str, int]) -> PricingState:
+    return PricingState([line(line_id, final) for line_id, final in finals.items()], ctx(), RULES)
 
 
-def test_allocate_to_lines_by_largest_remainder():
-    lines = [_priced("b", 200), _priced("a", 100), _priced("c", 0)]
-    # 100 over 100:200 -> 33.3 and 66.6: the larger remainder ("b", .67) takes the extra fen
-    assert allocate_to_lines(-100, lines) == {"a": -33, "b": -67, "c": 0}
-    assert allocate_to_lines(1, lines) == {"a": 0, "b": 1, "c": 0}
-    assert allocate_to_lines(-300, lines) == {"a": -100, "b": -200, "c": 0}
+def test_state_spreads_a_discount_by_largest_remainder():
+    state = _state({"b": 200, "a": 100, "c": 0})
+    ids = state.line_ids
+    assert ids == ["a", "b", "c"]
+    # 100 over 100:200 -> 33.3 and 66.7: the larger remainder ("b", .67) takes the extra fen
+    assert state.spread(-100, ids) == {"a": -33, "b": -67, "c": 0}
+    assert state.spread(-300, ids) == {"a": -100, "b": -200, "c": 0}
+    assert state.spread(0, []) == {}
     with pytest.raises(ValueError):
-        allocate_to_lines(-301, lines)
-    assert allocate_to_lines(0, []) == {}
+        state.spread(-301, ids)
+    # explicit weights (what each line may lose) instead of the lines' amounts
+    assert state.spread(-5, ["a", "b"], [10, 30]) == {"a": -1, "b": -4}  # 1.25 / 3.75
+    assert state.spread(-5, ["a", "b"], [10, 10]) == {"a": -3, "b": -2}  # a tie: the first line
+
+
+def test_state_adjust_books_each_share_and_refuses_to_go_below_zero():
+    state = _state({"a": 100, "b": 200})
+    adjustment = state.adjust(
+        source="promotion",
+        kind="order_discount",
+        shares={"a": -30, "b": -60, "c": 0},
+        explanation="x",
+        source_id=9,
+    )
+    assert adjustment is not None and adjustment.amount_fen == -90 and adjustment.line_ids == ("a", "b")
+    assert state.final == {"a": 70, "b": 140}
+    assert [part.amount_fen for part in state.line_parts["a"]] == [-30]
+    assert state.adjust(source="coupon", kind="coupon", shares={"a": 0}, explanation="y") is None
+    with pytest.raises(ValueError):
+        state.adjust(source="coupon", kind="coupon", shares={"a": -71}, explanation="z")

@@ -126,6 +126,9 @@ class OrderIn(Schema):
     member_id: Id | None = None
     address: AddressIn | None = None
     buyer_note: str = Field("", max_length=200)
+    coupon_codes: list[Annotated[str, Field(min_length=4, max_length=40)]] = Field(
+        [], max_length=5, description="Coupon codes scanned at the till (核销); they name the member too."
+    )
 
 
 @router.post("/orders", response={201: OrderOut, **ERRORS})
@@ -142,6 +145,7 @@ def create_order(request, body: OrderIn, idempotency_key: Key = None):
         address=body.address.model_dump() if body.address else None,
         buyer_note=body.buyer_note,
         idempotency_key=idempotency_key,
+        coupon_codes=body.coupon_codes,
     )
     return Status(
         201, order_out(queries.for_display(order), show_pickup_code=actor.has_perm_code(Perm.ORDERS_FULFIL))

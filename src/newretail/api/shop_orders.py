@@ -9,6 +9,8 @@ first result.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from typing import Annotated, Any
 
 import segno
@@ -222,6 +224,9 @@ class CheckoutIn(Schema):
     store_id: Id | None = Field(None, description="Pickup: the store; delivery: optionally the store.")
     address_id: Id | None = Field(None, description="A saved address of the member (express, delivery).")
     address: AddressIn | None = Field(None, description="Or an address given inline (preview only).")
+    coupon_ids: list[Id] | None = Field(
+        None, max_length=5, description="Coupons to use; leave out to get the best combination chosen."
+    )
 
 
 class PricedLineOut(Schema):
@@ -230,13 +235,30 @@ class PricedLineOut(Schema):
     unit_price_fen: int
     list_amount_fen: int
     final_amount_fen: int
+    is_gift: bool = False
 
 
 class PriceAdjustmentOut(Schema):
     source: str
+    source_id: int | None = Field(None, description="The promotion or coupon, when there is one.")
     kind: str
     amount_fen: int
     explanation: str
+
+
+class HintOut(Schema):
+    promotion_id: int
+    short_fen: int
+    short_quantity: int
+    message: str = Field(..., description="再买¥12.00可减¥10.00")
+
+
+class CouponChoiceOut(Schema):
+    id: int
+    name: str
+    kind: str
+    valid_until: dt.datetime
+    chosen: bool
 
 
 class PreviewOut(Schema):
@@ -253,6 +275,12 @@ class PreviewOut(Schema):
     shipping_fen: int = 0
     payable_fen: int = 0
     notices: list[str] = []
+    hints: list[HintOut] = Field([], description="Promotions the cart almost reaches.")
+    coupons: list[CouponChoiceOut] = Field(
+        [], description="The member's usable coupons; chosen ones applied."
+    )
+    coupons_suggested: bool = Field(False, description="True when the chosen coupons are our best pick.")
+    rewards: list[str] = Field([], description="What the order earns after payment (下单有礼).")
 
 
 def _address(member: Member | None, body: CheckoutIn) -> dict[str, Any] | None:
@@ -273,7 +301,11 @@ def checkout_preview(request, body: CheckoutIn, merchant_slug: ShopSlug):
         raise DomainError(OrderError.CART_EMPTY)
     member = request.auth if isinstance(request.auth, Member) else None
     view = carts.view_cart(
-        cart, fulfilment=body.fulfilment, store_id=body.store_id, address=_address(member, body)
+        cart,
+        fulfilment=body.fulfilment,
+        store_id=body.store_id,
+        address=_address(member, body),
+        coupon_ids=body.coupon_ids,
     )
     if view.quote is None:
         return PreviewOut(
@@ -296,15 +328,29 @@ def checkout_preview(request, body: CheckoutIn, merchant_slug: ShopSlug):
                 unit_price_fen=line.unit_price_fen,
                 list_amount_fen=line.list_amount_fen,
                 final_amount_fen=line.final_amount_fen,
+                is_gift=line.is_gift,
             )
             for line in priced.lines
         ],
         adjustments=[
             PriceAdjustmentOut(
-                source=a.source, kind=a.kind, amount_fen=a.amount_fen, explanation=a.explanation
+                source=a.source,
+                source_id=a.source_id,
+                kind=a.kind,
+                amount_fen=a.amount_fen,
+                explanation=a.explanation,
             )
             for a in priced.adjustments
         ],
+        hints=[HintOut(**dataclasses.asdict(hint)) for hint in priced.hints],
+        coupons=[
+            CouponChoiceOut(
+                id=c.id, name=c.name, kind=c.kind, valid_until=c.valid_until, chosen=c.id in priced.coupon_ids
+            )
+            for c in view.quote.coupons
+        ],
+        coupons_suggested=view.quote.coupons_suggested,
+        rewards=[reward.explanation for reward in priced.rewards],
         goods_list_fen=priced.goods_list_fen,
         discount_fen=priced.discount_fen,
         shipping_fen=priced.shipping_fen,
@@ -326,6 +372,7 @@ class PlaceOrderIn(Schema):
         ge=0,
         description="The payable the shopper saw in the preview; a different price refuses the order.",
     )
+    coupon_ids: list[Id] = Field([], max_length=5, description="The coupons to use (from the preview).")
 
 
 class OrderPage(Schema):
@@ -351,6 +398,7 @@ def place_order(request, body: PlaceOrderIn, merchant_slug: ShopSlug, idempotenc
         buyer_note=body.buyer_note,
         idempotency_key=idempotency_key,
         expected_payable_fen=body.expected_payable_fen,
+        coupon_ids=body.coupon_ids,
     )
     return Status(201, order_out(queries.for_display(order), show_pickup_code=True))
 

@@ -7,7 +7,17 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from newretail.api import catalog, catalog_io, inventory, orders, shop, shop_orders, tenancy
+from newretail.api import (
+    catalog,
+    catalog_io,
+    inventory,
+    marketing,
+    orders,
+    shop,
+    shop_marketing,
+    shop_orders,
+    tenancy,
+)
 from newretail.api.base import STAFF_AUTH
 from newretail.core.errors import CoreError, DomainError
 
@@ -74,3 +84,5 @@ api.add_router("/", orders.router)
 api.add_router("/shop", shop.router)
 api.add_router("/shop", "newretail.api.shop_members.router")
 api.add_router("/shop", shop_orders.router)
+api.add_router("/", marketing.router)
+api.add_router("/shop", shop_marketing.router)

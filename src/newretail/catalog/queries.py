@@ -270,3 +270,16 @@ def effective_price_fen(sku: Sku, store_id: int | None = None) -> int:
         if override is not None:
             return override
     return sku.price_fen
+
+
+def category_lineages(merchant_id: int, category_ids: Iterable[int | None]) -> dict[int, tuple[int, ...]]:
+    """Each category with its ancestors, nearest first ({碳酸饮料: (碳酸饮料, 饮料, 酒水饮料)}), in one
+    query: the tree is at most three levels deep (``catalog.actions.categories``), so a promotion
+    on a top category reaches the products filed under its children."""
+    ids = {category_id for category_id in category_ids if category_id is not None}
+    if not ids:
+        return {}
+    rows = Category.objects.filter(merchant_id=merchant_id, pk__in=ids).values_list(
+        "pk", "parent_id", "parent__parent_id"
+    )
+    return {pk: tuple(c for c in (pk, parent, grandparent) if c is not None) for pk, parent, grandparent in rows}

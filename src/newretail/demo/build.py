@@ -17,6 +17,7 @@ from django.db import transaction
 
 from newretail.demo.catalog_step import build_catalog
 from newretail.demo.inventory_step import build_inventory
+from newretail.demo.marketing_step import build_marketing
 from newretail.demo.orders_step import build_orders
 from newretail.tenancy.actions.staff import create_merchant, create_staff
 from newretail.tenancy.actions.stores import create_store, create_warehouse
@@ -79,7 +80,7 @@ STAFF = [
 
 # Each step builds one domain's demo data through its actions: step(owner, context). Later
 # domains (members, orders, campaigns) add theirs here, in dependency order.
-STEPS: list[Callable[[User, dict], None]] = [build_catalog, build_inventory, build_orders]
+STEPS: list[Callable[[User, dict], None]] = [build_catalog, build_inventory, build_marketing, build_orders]
 
 
 def demo_logins() -> list[str]:

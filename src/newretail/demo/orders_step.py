@@ -16,11 +16,18 @@ from decimal import Decimal
 from django.db.models import F
 
 from newretail.inventory.models import StockLevel
+from newretail.marketing.actions.coupons import bulk_issue
 from newretail.members.actions.addresses import add_address
 from newretail.members.actions.members import find_or_create_member
 from newretail.members.models import Member
 from newretail.orders.actions import aftersales, lifecycle
-from newretail.orders.actions.cart import add_to_cart, cart_for_member, place_order_from_cart
+from newretail.orders.actions.cart import (
+    add_to_cart,
+    address_snapshot,
+    cart_for_member,
+    place_order_from_cart,
+    view_cart,
+)
 from newretail.orders.actions.checkout import create_staff_order
 from newretail.orders.models import Order
 from newretail.payments.accounts import set_up_sandbox_account
@@ -132,11 +139,34 @@ def _pay_in_sandbox(order: Order, member: Member, kind: str) -> Tender:
     return tender
 
 
+def _grade_and_reward(members: dict[str, list[Member]], context: dict, owner: User) -> None:
+    """Give the demo members levels (a few 金卡, some 银卡) and everyone the claim-centre coupons,
+    so mall orders show member prices and the best coupon at checkout."""
+    levels = context.get("levels")
+    templates = context.get("coupon_templates")
+    if not levels or not templates:
+        return
+    everyone = [member for group in members.values() for member in group]
+    for index, member in enumerate(everyone):
+        member.level = levels["金卡会员" if index % 6 == 0 else "银卡会员" if index % 3 == 0 else "普通会员"]
+        member.save(update_fields=["level"])
+    for template in (templates["claim"], templates["rate"], templates["shipping"]):
+        bulk_issue(actor=owner, template_id=template.pk, member_ids=[m.pk for m in everyone])
+
+
 def _mall_order(member: Member, sku_ids: list[int], rng: random.Random, **checkout) -> Order:
+    """A mall order from the member's cart, with the best coupons the checkout would preselect."""
     cart = cart_for_member(member)
     for sku_id in rng.sample(sku_ids, rng.randint(1, 4)):
         add_to_cart(cart=cart, sku_id=sku_id, quantity=rng.randint(1, 3))
-    return place_order_from_cart(member=member, **checkout)
+    view = view_cart(
+        cart,
+        fulfilment=checkout["fulfilment"],
+        store_id=checkout.get("store_id"),
+        address=address_snapshot(member, checkout.get("address_id")),
+    )
+    coupon_ids = list(view.quote.priced.coupon_ids) if view.quote else []
+    return place_order_from_cart(member=member, coupon_ids=coupon_ids, **checkout)
 
 
 def build_orders(owner: User, context: dict) -> None:
@@ -147,6 +177,7 @@ def build_orders(owner: User, context: dict) -> None:
     for provider in PaymentAccount.Provider.values:
         set_up_sandbox_account(merchant_id=merchant.pk, provider=provider, actor=owner)
     members = _build_members(merchant.pk, stores, rng)
+    _grade_and_reward(members, context, owner)
     warehouse_ids = [store.warehouses.get().pk for store in stores.values()]
     store_skus = _in_stock(merchant.pk, warehouse_ids, 30)
     central_skus = _in_stock(merchant.pk, [context["central"].pk], 30)

@@ -6,3 +6,6 @@ class MarketingConfig(AppConfig):
     name = "newretail.marketing"
     label = "marketing"
     verbose_name = _("Marketing")
+
+    def ready(self) -> None:
+        from newretail.marketing import handlers  # noqa: F401  (subscribes to order and member events)

@@ -1,4 +1,4 @@
-"""Marketing settings. Promotions, coupons and campaigns join this module later."""
+"""Marketing: shipping settings, promotions, coupon templates, the coupons members hold, redeem codes."""
 
 from __future__ import annotations
 
@@ -78,3 +78,278 @@ class ShippingSettings(MerchantOwned):
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
+
+
+class Promotion(MerchantOwned):
+    """A promotion a merchant runs (限时折扣, 满减, N件M元, 满赠, …). The pricing engine sees it as a
+    ``pricing.offers.Promotion`` built by ``marketing.loading``; writes go through
+    ``marketing.actions.promotions``, which validates ``rules`` for the kind.
+
+    ``rules`` holds the kind's numbers: ``rate_percent``, ``sku_prices`` {sku id: fen},
+    ``quantity``, ``price_fen``, ``components`` [[sku id, quantity]], ``tiers`` [{threshold,
+    off_fen, rate_percent, gift_sku_id, gift_quantity, coupon_template_id, coupon_quantity,
+    points}], ``counts_pieces``, ``repeat``. ``scope`` is {all, sku_ids, category_ids,
+    excluded_sku_ids}. ``store_ids``/``channels``/``level_ids`` null: no restriction.
+
+    Counters (``used_count``, ``spent_fen``, ``gifts_given``) move only by conditional updates at
+    order creation and back when the order is cancelled, closed or fully refunded.
+    """
+
+    class Kind(models.TextChoices):
+        LEVEL_DISCOUNT = "level_discount", _("Member level discount")
+        MEMBER_PRICE = "member_price", _("Member price")
+        FLASH_DISCOUNT = "flash_discount", _("Limited-time discount")
+        MULTI_BUY = "multi_buy", _("N for a fixed price")
+        BUNDLE_PICK = "bundle_pick", _("Pick N from a list")
+        BUNDLE_FIXED = "bundle_fixed", _("Fixed bundle")
+        NTH_DISCOUNT = "nth_discount", _("N-th piece discount")
+        SPEND_OFF = "spend_off", _("Spend and save")
+        SPEND_DISCOUNT = "spend_discount", _("Spend for a discount rate")
+        GIFT = "gift", _("Gift with purchase")
+        ORDER_GIFT = "order_gift", _("Order reward")
+        FREE_SHIPPING = "free_shipping", _("Free shipping threshold")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+
+    name = models.CharField(_("name"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    priority = models.IntegerField(_("priority"), default=0)
+    exclusive = models.BooleanField(_("exclusive"), default=False)
+    coupons_allowed = models.BooleanField(_("coupons allowed"), default=True)
+    scope = models.JSONField(_("applies to"), default=dict)
+    rules = models.JSONField(_("rules"), default=dict)
+    store_ids = models.JSONField(_("stores"), null=True, blank=True)
+    channels = models.JSONField(_("channels"), null=True, blank=True)
+    level_ids = models.JSONField(_("member levels"), null=True, blank=True)
+    members_only = models.BooleanField(_("members only"), default=False)
+    max_discount_fen = models.BigIntegerField(_("cap per order (fen)"), null=True, blank=True)
+    usage_limit = models.IntegerField(_("orders in total"), null=True, blank=True)
+    per_member_limit = models.IntegerField(_("orders per member"), null=True, blank=True)
+    budget_fen = models.BigIntegerField(_("budget (fen)"), null=True, blank=True)
+    gift_stock = models.IntegerField(_("gifts in total"), null=True, blank=True)
+    used_count = models.IntegerField(_("orders"), default=0)
+    spent_fen = models.BigIntegerField(_("discount given (fen)"), default=0)
+    gifts_given = models.IntegerField(_("gifts given"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("promotion")
+        verbose_name_plural = _("promotions")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["merchant", "status", "ends_at"], name="promotion_running_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="promotion_window_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(used_count__gte=0) & Q(spent_fen__gte=0) & Q(gifts_given__gte=0),
+                name="promotion_counters_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(Q(usage_limit__isnull=True) | Q(used_count__lte=models.F("usage_limit")))
+                & (Q(budget_fen__isnull=True) | Q(spent_fen__lte=models.F("budget_fen")))
+                & (Q(gift_stock__isnull=True) | Q(gifts_given__lte=models.F("gift_stock"))),
+                name="promotion_limits_hold",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PromotionUsage(MerchantOwned):
+    """One order's use of a promotion: what it saved and the gifts it took. Deleted (and the
+    promotion's counters moved back) when the order is cancelled, closed or fully refunded."""
+
+    promotion = models.ForeignKey(
+        Promotion, verbose_name=_("promotion"), on_delete=models.CASCADE, related_name="usages"
+    )
+    order = models.ForeignKey(
+        "orders.Order", verbose_name=_("order"), on_delete=models.CASCADE, related_name="+"
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    discount_fen = models.BigIntegerField(_("discount (fen)"), default=0)
+    gifts = models.IntegerField(_("gifts"), default=0)
+    # What an order reward grants after payment: {"coupon_template_id", "coupon_quantity", "points"}.
+    reward = models.JSONField(_("reward"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("promotion usage")
+        verbose_name_plural = _("promotion usages")
+        constraints = [
+            models.UniqueConstraint(fields=["promotion", "order"], name="promotion_usage_once_per_order")
+        ]
+        indexes = [models.Index(fields=["promotion", "member"], name="promotion_usage_member_idx")]
+
+
+class CouponTemplate(MerchantOwned):
+    """A kind of coupon a merchant issues (满59减10, 8折券, 包邮券, 兑换券). Members hold ``Coupon`` rows
+    issued from it; ``issued_count`` moves only by a conditional update, so the last coupon is
+    never issued twice."""
+
+    class Kind(models.TextChoices):
+        CASH_OFF = "cash_off", _("Cash off")
+        DISCOUNT = "discount", _("Discount rate")
+        FREE_SHIPPING = "free_shipping", _("Free shipping")
+        EXCHANGE = "exchange", _("Exchange for an item")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+
+    name = models.CharField(_("name"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    threshold_fen = models.BigIntegerField(_("threshold (fen)"), default=0)
+    off_fen = models.BigIntegerField(_("amount off (fen)"), default=0)
+    rate_percent = models.IntegerField(_("rate (%)"), default=100)
+    max_off_fen = models.BigIntegerField(_("cap (fen)"), null=True, blank=True)
+    exchange_sku = models.ForeignKey(
+        "catalog.Sku",
+        verbose_name=_("item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    scope = models.JSONField(_("applies to"), default=dict)
+    stackable = models.BooleanField(_("stacks with other coupons"), default=False)
+    channels = models.JSONField(_("channels"), null=True, blank=True)
+    store_ids = models.JSONField(_("stores"), null=True, blank=True)
+    # Validity: a fixed window, or ``valid_days`` from the claim (then valid_from/until bound the claim).
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_until = models.DateTimeField(_("valid until"))
+    valid_days = models.IntegerField(_("valid days after claim"), null=True, blank=True)
+    total_stock = models.IntegerField(_("coupons in total"), null=True, blank=True)
+    issued_count = models.IntegerField(_("issued"), default=0)
+    per_member_limit = models.IntegerField(_("per member"), default=1)
+    in_claim_centre = models.BooleanField(_("in the claim centre"), default=True)
+    claim_token = models.CharField(_("claim link token"), max_length=32, unique=True)
+    # Events that issue it automatically: "member.registered", "member.birthday", "member.level_changed".
+    issue_on = models.JSONField(_("issued automatically on"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("coupon template")
+        verbose_name_plural = _("coupon templates")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(issued_count__gte=0)
+                & (Q(total_stock__isnull=True) | Q(issued_count__lte=models.F("total_stock"))),
+                name="coupon_template_stock_holds",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=models.F("valid_from")), name="coupon_template_window_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Coupon(MerchantOwned):
+    """A coupon a member holds (我的优惠券). ``code`` is what the POS scans (核销): unguessable.
+    States: available → locked (on an unpaid order) → used (paid); locked or used → available
+    again when the order is cancelled, closed or fully refunded; revoked by staff or by the
+    refund of the order that granted it. Expiry is ``valid_until`` (no state change needed)."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        LOCKED = "locked", _("On an unpaid order")
+        USED = "used", _("Used")
+        REVOKED = "revoked", _("Revoked")
+
+    class Source(models.TextChoices):
+        CLAIM = "claim", _("Claim centre")
+        LINK = "link", _("Claim link")
+        EVENT = "event", _("Automatic")
+        BULK = "bulk", _("Bulk issue")
+        CODE = "code", _("Redeem code")
+        ORDER_GIFT = "order_gift", _("Order reward")
+
+    template = models.ForeignKey(
+        CouponTemplate, verbose_name=_("coupon"), on_delete=models.PROTECT, related_name="coupons"
+    )
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("member"), on_delete=models.CASCADE, related_name="coupons"
+    )
+    code = models.CharField(_("code"), max_length=20)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.AVAILABLE)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    # The order that granted it (order reward) and the order it is locked to or used on.
+    granted_by_order = models.ForeignKey(
+        "orders.Order",
+        verbose_name=_("granted by order"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    order = models.ForeignKey(
+        "orders.Order",
+        verbose_name=_("order"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="coupons",
+    )
+    discount_fen = models.BigIntegerField(_("discount (fen)"), default=0)
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_until = models.DateTimeField(_("valid until"))
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        ordering = ["valid_until", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "code"], name="coupon_code_unique_per_merchant")
+        ]
+        indexes = [models.Index(fields=["member", "status", "valid_until"], name="coupon_member_status_idx")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class RedeemCode(MerchantOwned):
+    """A one-time code printed on a card or sent by message (兑换码) that gives its redeemer a coupon."""
+
+    template = models.ForeignKey(
+        CouponTemplate, verbose_name=_("coupon"), on_delete=models.CASCADE, related_name="redeem_codes"
+    )
+    code = models.CharField(_("code"), max_length=20)
+    redeemed_by = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("redeemed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    redeemed_at = models.DateTimeField(_("redeemed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("redeem code")
+        verbose_name_plural = _("redeem codes")
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "code"], name="redeem_code_unique_per_merchant")
+        ]

@@ -1,42 +1,39 @@
-"""Reads other domains use: the shipping rules the pricing engine needs, cached per merchant."""
+"""Reads other domains use: what the pricing engine needs (shipping rules and running promotions,
+cached per merchant; a shopper's allowances and coupons, fresh)."""
 
 from __future__ import annotations
 
-import time
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from django.core.cache import cache
 
-from newretail.marketing.models import ShippingSettings
-from newretail.marketing.pricing import ShippingRules
+from newretail.catalog.models import Sku, StorePrice
+from newretail.catalog.queries import category_lineages
+from newretail.core import clock
+from newretail.core.errors import DomainError
+from newretail.marketing.codes import normalize_code
+from newretail.marketing.errors import MarketingError
+from newretail.marketing.loading import (
+    bump_cache_version,
+    cache_version,
+    coupon_offer,
+    promotion_allowances,
+    running_promotions,
+)
+from newretail.marketing.models import Coupon, ShippingSettings
+from newretail.marketing.pricing import CartLine, CouponOffer, Offers, ShippingRules
+from newretail.members.models import Member
 
 RULES_FIELDS = tuple(field.name for field in ShippingRules.__dataclass_fields__.values())
 # Bounded staleness even if an invalidation were lost (e.g. a cache outage during a save).
 CACHE_SECONDS = 3600
 
 
-def _version_key(merchant_id: int) -> str:
-    return f"marketing:shipping:version:{merchant_id}"
-
-
-def _version(merchant_id: int) -> int:
-    key = _version_key(merchant_id)
-    version = cache.get(key)
-    if version is None:
-        # Start from the clock, not 1: after the key is evicted, an old version's data can't match.
-        candidate = time.time_ns()
-        cache.add(key, candidate, None)
-        version = cache.get(key)
-        if version is None:  # evicted again in between (flush, memory pressure): ours is as new
-            version = candidate
-    return int(version)
-
-
 def bump_shipping_rules_version(merchant_id: int) -> None:
     """Invalidate the cached rules of a merchant (called after a settings change commits)."""
-    try:
-        cache.incr(_version_key(merchant_id))
-    except ValueError:  # no version yet: any fresh one is new
-        cache.set(_version_key(merchant_id), time.time_ns(), None)
+    bump_cache_version("shipping", merchant_id)
 
 
 def shipping_settings_for(merchant_id: int) -> ShippingSettings:
@@ -47,10 +44,106 @@ def shipping_settings_for(merchant_id: int) -> ShippingSettings:
 
 def pricing_rules_for(merchant_id: int) -> ShippingRules:
     """The shipping rules ``pricing.price_cart`` needs, from Django's cache when fresh."""
-    key = f"marketing:shipping:{merchant_id}:{_version(merchant_id)}"
+    key = f"marketing:shipping:{merchant_id}:{cache_version('shipping', merchant_id)}"
     rules = cache.get(key)
     if rules is None:
         settings = shipping_settings_for(merchant_id)
         rules = ShippingRules(**{name: getattr(settings, name) for name in RULES_FIELDS})
         cache.set(key, rules, CACHE_SECONDS)
     return rules
+
+
+@dataclass(frozen=True)
+class PricingInputs:
+    """What ``price_cart`` needs from marketing for one shopper's cart."""
+
+    offers: Offers
+    allowances: dict[int, int]
+    coupons: tuple[CouponOffer, ...]
+
+
+def pricing_inputs(
+    merchant_id: int, *, member: Member | None, coupon_ids: Sequence[int] = (), now: dt.datetime
+) -> PricingInputs:
+    """The running promotions (cached), this shopper's allowances on the limited ones (fresh) and
+    the chosen coupons (each must be the member's and available)."""
+    running = running_promotions(merchant_id, now)
+    return PricingInputs(
+        offers=running.offers,
+        allowances=promotion_allowances(merchant_id, running.limited, member.pk if member else None),
+        coupons=member_coupon_offers(merchant_id, member, coupon_ids),
+    )
+
+
+def member_coupon_offers(
+    merchant_id: int, member: Member | None, coupon_ids: Sequence[int]
+) -> tuple[CouponOffer, ...]:
+    """The chosen coupons as the engine needs them; each must be the member's and available."""
+    ids = list(dict.fromkeys(coupon_ids))
+    if not ids:
+        return ()
+    if member is None:
+        raise DomainError(MarketingError.COUPON_NOT_AVAILABLE, code="")
+    coupons = {
+        c.pk: c
+        for c in Coupon.objects.select_related("template").filter(
+            merchant_id=merchant_id, member=member, pk__in=ids, status=Coupon.Status.AVAILABLE
+        )
+    }
+    missing = [pk for pk in ids if pk not in coupons]
+    if missing:
+        raise DomainError(MarketingError.COUPON_NOT_AVAILABLE, code=missing[0])
+    return tuple(coupon_offer(coupons[pk]) for pk in ids)
+
+
+def available_coupon_offers(merchant_id: int, member: Member) -> list[CouponOffer]:
+    """Every coupon the member could use now (for the best-coupon suggestion)."""
+    now = clock.now()
+    rows = Coupon.objects.select_related("template").filter(
+        merchant_id=merchant_id,
+        member=member,
+        status=Coupon.Status.AVAILABLE,
+        valid_from__lte=now,
+        valid_until__gt=now,
+    )[:50]
+    return [coupon_offer(row) for row in rows]
+
+
+def coupon_by_code(merchant_id: int, code: str) -> Coupon | None:
+    """The coupon a cashier scanned (核销码), or None."""
+    return (
+        Coupon.objects.select_related("template", "member")
+        .filter(merchant_id=merchant_id, code=normalize_code(code))
+        .first()
+    )
+
+
+def line_id(sku_id: int) -> str:
+    return f"{sku_id:012d}"  # sorts like the SKU id, so pricing order = SKU order
+
+
+def cart_lines_for(
+    merchant_id: int, store_id: int | None, skus: Mapping[int, Sku], lines: Iterable[tuple[int, int]]
+) -> list[CartLine]:
+    """The pricing engine's input for ``lines``: list prices, the store's prices, weights."""
+    store_prices: dict[int, int] = {}
+    if store_id is not None:
+        store_prices = dict(
+            StorePrice.objects.filter(
+                merchant_id=merchant_id, store_id=store_id, sku_id__in=list(skus)
+            ).values_list("sku_id", "price_fen")
+        )
+    lineages = category_lineages(merchant_id, (sku.product.category_id for sku in skus.values()))
+    return [
+        CartLine(
+            line_id=line_id(sku_id),
+            sku_id=sku_id,
+            quantity=quantity,
+            list_price_fen=skus[sku_id].price_fen,
+            store_price_fen=store_prices.get(sku_id),
+            weight_g=skus[sku_id].weight_g,
+            category_ids=lineages.get(skus[sku_id].product.category_id, ()),
+            sold_by_weight=skus[sku_id].product.sold_by_weight,
+        )
+        for sku_id, quantity in lines
+    ]

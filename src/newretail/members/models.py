@@ -12,6 +12,24 @@ from newretail.core.fields import latitude_field, longitude_field
 from newretail.core.tenancy import MerchantOwned
 
 
+class MemberLevel(MerchantOwned):
+    """A member level (会员等级: 普通会员, 银卡, 金卡…), ranked. Promotions can be for some levels
+    (会员价, 会员折扣); growth rules and benefits join with the loyalty work."""
+
+    name = models.CharField(_("name"), max_length=30)
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    growth_threshold = models.PositiveIntegerField(_("growth needed"), default=0)
+
+    class Meta:
+        verbose_name = _("member level")
+        verbose_name_plural = _("member levels")
+        ordering = ["rank"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "rank"], name="member_level_rank_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Member(MerchantOwned):
     """A customer of one merchant (会员). ``phone`` is the normalised 11-digit mainland mobile
     number; a member created at the POS by phone is the same member who later logs into the mall."""
@@ -33,6 +51,9 @@ class Member(MerchantOwned):
         related_name="+",
     )
     source = models.CharField(_("registered through"), max_length=16, choices=Source.choices)
+    level = models.ForeignKey(
+        MemberLevel, verbose_name=_("level"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     last_login_at = models.DateTimeField(_("last login"), null=True, blank=True)

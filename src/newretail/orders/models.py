@@ -156,13 +156,14 @@ class OrderLine(MerchantOwned):
     refunded_fen = models.BigIntegerField(_("refunded (fen)"), default=0)
     # Units that came back to stock (returns received, paid orders cancelled before shipping).
     returned_quantity = models.IntegerField(_("returned quantity"), default=0)
+    is_gift = models.BooleanField(_("gift"), default=False)  # added at ¥0 by a 满赠 promotion
 
     class Meta:
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
         ordering = ["order", "sku_id"]
         constraints = [
-            models.UniqueConstraint(fields=["order", "sku"], name="order_line_sku_unique"),
+            models.UniqueConstraint(fields=["order", "sku", "is_gift"], name="order_line_sku_unique"),
             models.CheckConstraint(
                 condition=Q(quantity__gt=0) & Q(final_amount_fen__gte=0) & Q(list_amount_fen__gte=0),
                 name="order_line_amounts_valid",

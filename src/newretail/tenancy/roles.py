@@ -33,6 +33,9 @@ class Perm(models.TextChoices):
     ORDERS_VIEW = "orders.view", _("View orders and after-sales requests")
     ORDERS_FULFIL = "orders.fulfil", _("Ship orders, hand over pickups and cancel unpaid orders")
     ORDERS_REFUND = "orders.refund", _("Approve after-sales requests, refund and cancel paid orders")
+    MARKETING_VIEW = "marketing.view", _("View promotions, coupons and their reports")
+    MARKETING_MANAGE = "marketing.manage", _("Create, edit, pause and resume promotions and coupons")
+    COUPONS_ISSUE = "marketing.issue", _("Issue coupons to members and generate redeem codes")
     AUDIT_VIEW = "audit.view", _("View the audit log")
     SYSTEM_MANAGE = "system.manage", _("See and retry failed background deliveries")
 
@@ -69,6 +72,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.ORDERS_VIEW,
             Perm.ORDERS_FULFIL,
             Perm.ORDERS_REFUND,
+            Perm.MARKETING_VIEW,
         }
     ),
     Role.CASHIER: frozenset(
@@ -79,9 +83,12 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.MEMBERS_VIEW,
             Perm.ORDERS_VIEW,
             Perm.ORDERS_FULFIL,
+            Perm.MARKETING_VIEW,
         }
     ),
-    Role.GUIDE: frozenset({Perm.STORES_VIEW, Perm.CATALOG_VIEW, Perm.MEMBERS_VIEW, Perm.ORDERS_VIEW}),
+    Role.GUIDE: frozenset(
+        {Perm.STORES_VIEW, Perm.CATALOG_VIEW, Perm.MEMBERS_VIEW, Perm.ORDERS_VIEW, Perm.MARKETING_VIEW}
+    ),
     Role.WAREHOUSE_CLERK: frozenset(
         {
             Perm.STORES_VIEW,

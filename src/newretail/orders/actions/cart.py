@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,11 +26,10 @@ from newretail.core.money import format_fen
 from newretail.core.tenancy import get_owned, merchant_id_of
 from newretail.inventory.models import StockLevel
 from newretail.marketing.pricing import PricingContext, line_amount_fen, price_cart
-from newretail.marketing.queries import pricing_rules_for
+from newretail.marketing.queries import cart_lines_for, pricing_rules_for
 from newretail.members.models import Member, MemberAddress
 from newretail.orders.actions.checkout import (
     Quote,
-    cart_lines_for,
     create_order,
     load_skus,
     quote_order,
@@ -280,9 +279,11 @@ def view_cart(
     fulfilment: str | None = None,
     store_id: int | None = None,
     address: Mapping[str, object] | None = None,
+    coupon_ids: Sequence[int] | None = None,
 ) -> CartView:
     """The cart with today's prices and every problem flagged; with a ``fulfilment`` also the
-    checkout quote (shipping, totals) or the reason that fulfilment cannot take it."""
+    checkout quote (promotions, coupons — the member's best unless ``coupon_ids`` names them —
+    shipping, totals) or the reason that fulfilment cannot take it."""
     now = clock.now()
     lines = list(CartLine.objects.filter(cart=cart).select_related("sku__product").order_by("added_at", "pk"))
     live_skus = _live_skus_of(lines)
@@ -331,6 +332,7 @@ def view_cart(
             store_id=store_id if store_id is not None else cart.store_id,
             address=address,
             member=cart.member,
+            coupon_ids=coupon_ids,
             now=now,
         )
     except DomainError as error:
@@ -356,6 +358,7 @@ def place_order_from_cart(
     buyer_note: str = "",
     idempotency_key: str | None = None,
     expected_payable_fen: int | None = None,
+    coupon_ids: Sequence[int] = (),
 ) -> Order:
     """Turn the member's cart into an order (and empty the cart) in one transaction. Refused,
     writing nothing, while any line is flagged (no longer sold, sold out, price moved and not
@@ -385,6 +388,7 @@ def place_order_from_cart(
             buyer_note=buyer_note,
             idempotency_key=idempotency_key,
             expected_payable_fen=expected_payable_fen,
+            coupon_ids=coupon_ids,
         )
         CartLine.objects.filter(pk__in=[item.line.pk for item in view.items]).delete()
         return order

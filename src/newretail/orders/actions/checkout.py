@@ -5,15 +5,16 @@ stock and records ``order.created`` in one transaction, or writes nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from newretail.catalog.models import Sku, StorePrice
+from newretail.catalog.models import Sku
 from newretail.catalog.queries import live_skus, sku_is_sellable
 from newretail.core import clock
 from newretail.core.errors import DomainError, not_found
@@ -24,8 +25,23 @@ from newretail.core.tenancy import get_owned, merchant_id_of
 from newretail.inventory.actions.numbers import next_document_number
 from newretail.inventory.actions.reservations import reserve_stock_lines
 from newretail.inventory.models import MAX_QUANTITY
-from newretail.marketing.pricing import CartLine, PricedCart, PricingContext, price_cart
-from newretail.marketing.queries import pricing_rules_for
+from newretail.inventory.queries import available_quantity
+from newretail.marketing.actions.usage import take_for_order
+from newretail.marketing.errors import MarketingError
+from newretail.marketing.pricing import (
+    CouponOffer,
+    PricedCart,
+    PricingContext,
+    best_coupons,
+    price_cart,
+)
+from newretail.marketing.queries import (
+    available_coupon_offers,
+    cart_lines_for,
+    coupon_by_code,
+    pricing_inputs,
+    pricing_rules_for,
+)
 from newretail.members.models import Member
 from newretail.orders import fulfilment as fulfilment_rules
 from newretail.orders.actions.lifecycle import mark_order_paid
@@ -106,36 +122,6 @@ def _check_sellable(skus: Mapping[int, Sku], channel: str, now: dt.datetime) -> 
             raise DomainError(OrderError.SKU_UNAVAILABLE, sku=sku.display_name)
 
 
-def line_id(sku_id: int) -> str:
-    return f"{sku_id:012d}"  # sorts like the SKU id, so pricing order = SKU order
-
-
-def cart_lines_for(
-    merchant_id: int, store_id: int | None, skus: Mapping[int, Sku], lines: Iterable[tuple[int, int]]
-) -> list[CartLine]:
-    """The pricing engine's input for ``lines``: list prices, the store's prices, weights."""
-    store_prices: dict[int, int] = {}
-    if store_id is not None:
-        store_prices = dict(
-            StorePrice.objects.filter(
-                merchant_id=merchant_id, store_id=store_id, sku_id__in=list(skus)
-            ).values_list("sku_id", "price_fen")
-        )
-    return [
-        CartLine(
-            line_id=line_id(sku_id),
-            sku_id=sku_id,
-            quantity=quantity,
-            list_price_fen=skus[sku_id].price_fen,
-            store_price_fen=store_prices.get(sku_id),
-            weight_g=skus[sku_id].weight_g,
-            category_id=skus[sku_id].product.category_id,
-            sold_by_weight=skus[sku_id].product.sold_by_weight,
-        )
-        for sku_id, quantity in lines
-    ]
-
-
 @dataclass(frozen=True)
 class Quote:
     """A priced order that has not been written: what checkout shows and what create writes."""
@@ -144,6 +130,10 @@ class Quote:
     source: fulfilment_rules.Source
     skus: Mapping[int, Sku]
     address: Mapping[str, str]
+    # The member's coupons usable now, for the coupon picker; and whether ``priced`` used the
+    # best combination of them (chosen for the shopper) rather than the coupons they named.
+    coupons: tuple[CouponOffer, ...] = ()
+    coupons_suggested: bool = False
 
 
 def quote_order(
@@ -156,11 +146,20 @@ def quote_order(
     warehouse_id: int | None = None,
     address: Mapping[str, object] | None = None,
     member: Member | None = None,
+    coupon_ids: Sequence[int] | None = (),
     now: dt.datetime | None = None,
+    exhausted: frozenset[int] = frozenset(),
 ) -> Quote:
-    """Price cleaned ``lines`` and choose their source (``orders.fulfilment``; an explicit
-    ``warehouse_id`` is staff choosing). Reads only; raises a domain error the shopper can act on
-    (unsellable item, no store in range, out of stock, below the delivery minimum…)."""
+    """Price cleaned ``lines`` with the merchant's running promotions and the member's chosen
+    coupons, and choose their source (``orders.fulfilment``; an explicit ``warehouse_id`` is
+    staff choosing). Reads only; raises a domain error the shopper can act on (unsellable item,
+    no store in range, out of stock, below the delivery minimum, a coupon that does not apply…).
+
+    A 满赠 gift the fulfilling warehouse cannot give (not in stock there, or the same SKU as a
+    bought line) is left out and the cart priced again without that promotion.
+
+    ``coupon_ids=None`` asks for the best coupons of the member (``pricing.best_coupons``): the
+    checkout page preselects them."""
     merchant_id = merchant_id_of(merchant)
     if channel not in Order.Channel.values:
         raise DomainError(OrderError.INVALID_CHANNEL, channel=channel)
@@ -179,6 +178,8 @@ def quote_order(
             merchant_id=merchant_id, fulfilment=fulfilment, lines=lines, store_id=store_id, address=snapshot
         )
     store = source.store
+    suggest = coupon_ids is None
+    inputs = pricing_inputs(merchant_id, member=member, coupon_ids=() if suggest else coupon_ids, now=now)
     context = PricingContext(
         merchant_id=merchant_id,
         store_id=store.pk if store else None,
@@ -188,11 +189,54 @@ def quote_order(
         fulfilment=fulfilment,
         region_code=snapshot.get("province", ""),
         distance_m=source.distance_m,
+        member_level_id=member.level_id if member else None,
+        coupons=inputs.coupons,
+        promotion_allowance_fen={**inputs.allowances, **dict.fromkeys(exhausted, 0)},
     )
     cart = cart_lines_for(merchant_id, store.pk if store else None, skus, lines)
-    priced = price_cart(cart, context, pricing_rules_for(merchant_id))
+    rules = pricing_rules_for(merchant_id)
+    usable = tuple(available_coupon_offers(merchant_id, member)) if member is not None else ()
+    if suggest and usable:
+        chosen = best_coupons(cart, context, rules, usable, offers=inputs.offers).coupons
+        context = dataclasses.replace(context, coupons=chosen)
+    priced = price_cart(cart, context, rules, offers=inputs.offers)
+    ungivable = _ungivable_gifts(merchant_id, source.warehouse, priced, skus)
+    if ungivable:
+        allowances = {**context.promotion_allowance_fen, **dict.fromkeys(ungivable, 0)}
+        context = dataclasses.replace(context, promotion_allowance_fen=allowances)
+        priced = price_cart(cart, context, rules, offers=inputs.offers)
     _check_totals(priced)
-    return Quote(priced=priced, source=source, skus=skus, address=snapshot)
+    gift_ids = {line.sku_id for line in priced.lines if line.is_gift} - set(skus)
+    if gift_ids:
+        skus = {
+            **skus,
+            **{
+                sku.pk: sku
+                for sku in live_skus(merchant_id).select_related("product").filter(pk__in=gift_ids)
+            },
+        }
+    return Quote(
+        priced=priced, source=source, skus=skus, address=snapshot, coupons=usable, coupons_suggested=suggest
+    )
+
+
+def _ungivable_gifts(
+    merchant_id: int, warehouse: Warehouse, priced: PricedCart, skus: Mapping[int, Sku]
+) -> set[int]:
+    """Promotions whose gift cannot be given from ``warehouse``: the SKU is a bought line too
+    (one order line per SKU), is gone from the catalogue, or is not in stock there."""
+    found = set()
+    for line in priced.lines:
+        if not line.is_gift:
+            continue
+        promotion_id = line.adjustments[0].source_id
+        if (
+            line.sku_id in skus
+            or not live_skus(merchant_id).filter(pk=line.sku_id).exists()
+            or available_quantity(merchant_id, warehouse, line.sku_id) < line.quantity
+        ):
+            found.add(promotion_id)
+    return found
 
 
 def _member(merchant_id: int, member: Member | int | None) -> Member | None:
@@ -220,6 +264,7 @@ def create_order(
     actor: User | None = None,
     ttl: dt.timedelta | None = None,
     expected_payable_fen: int | None = None,
+    coupon_ids: Sequence[int] = (),
 ) -> Order:
     """Create a priced order pending payment and hold its stock in the warehouse that fulfils it
     until the payment deadline (``OrderSettings.unpaid_minutes`` unless ``ttl``).
@@ -229,7 +274,10 @@ def create_order(
     insufficient stock or any refused input writes nothing; line final amounts add up to the goods
     amount and ``payable = goods final + shipping``; stock is held in SKU-id order (no deadlocks);
     when ``expected_payable_fen`` is given and the price is now different, nothing is written
-    (``PAYABLE_CHANGED``). An order that costs nothing is paid at once.
+    (``PAYABLE_CHANGED``). The promotions it used are counted and its coupons locked to it in
+    the same transaction (``marketing.actions.usage``); when a promotion ran out meanwhile, the
+    order is priced again without it (once per exhausted promotion). An order that costs nothing
+    is paid at once.
     """
     merchant = merchant_row(merchant)
     key = clean_idempotency_key(idempotency_key, error=OrderError.INVALID_IDEMPOTENCY_KEY)
@@ -241,22 +289,37 @@ def create_order(
     note = (buyer_note or "").strip()
     if len(note) > MAX_NOTE_LENGTH:
         raise DomainError(OrderError.NOTE_TOO_LONG, maximum=MAX_NOTE_LENGTH)
+    attempts = 3
+    exhausted: set[int] = set()
+    for attempt in range(attempts):
+        try:
+            return _create_once(
+                merchant=merchant,
+                channel=channel,
+                fulfilment=fulfilment,
+                lines=cleaned,
+                store_id=store_id,
+                warehouse_id=warehouse_id,
+                address=address,
+                member=member,
+                note=note,
+                key=key,
+                actor=actor,
+                ttl=ttl or unpaid_ttl(merchant),
+                expected_payable_fen=expected_payable_fen,
+                coupon_ids=coupon_ids,
+                exhausted=frozenset(exhausted),
+            )
+        except DomainError as error:
+            if error.error is not MarketingError.PROMOTION_EXHAUSTED or attempt == attempts - 1:
+                raise
+            exhausted.add(error.params["promotion_id"])
+    raise AssertionError("unreachable")
+
+
+def _create_once(**kwargs: Any) -> Order:
     try:
-        return _create(
-            merchant=merchant,
-            channel=channel,
-            fulfilment=fulfilment,
-            lines=cleaned,
-            store_id=store_id,
-            warehouse_id=warehouse_id,
-            address=address,
-            member=member,
-            note=note,
-            key=key,
-            actor=actor,
-            ttl=ttl or unpaid_ttl(merchant),
-            expected_payable_fen=expected_payable_fen,
-        )
+        return _create(**kwargs)
     except _Replayed as replay:
         return replay.order
 
@@ -277,6 +340,8 @@ def _create(
     actor: User | None,
     ttl: dt.timedelta,
     expected_payable_fen: int | None,
+    coupon_ids: Sequence[int],
+    exhausted: frozenset[int],
 ) -> Order:
     now = clock.now()
     buyer = _member(merchant.pk, member)
@@ -289,7 +354,9 @@ def _create(
         warehouse_id=warehouse_id,
         address=address,
         member=buyer,
+        coupon_ids=coupon_ids,
         now=now,
+        exhausted=exhausted,
     )
     priced = quote.priced
     if expected_payable_fen is not None and expected_payable_fen != priced.payable_fen:
@@ -328,6 +395,7 @@ def _create(
         raise _Replayed(winner) from None
 
     order_lines, adjustments = _write_lines(order, priced, quote.skus)
+    take_for_order(order=order, priced=priced, member=buyer)
     # Held in SKU-id order: concurrent orders lock stock rows in one order (no deadlocks).
     reserve_stock_lines(
         merchant=merchant.pk,
@@ -393,7 +461,8 @@ def _write_lines(
     order: Order, priced: PricedCart, skus: Mapping[int, Sku]
 ) -> tuple[list[OrderLine], list[OrderAdjustment]]:
     lines = []
-    for priced_line in sorted(priced.lines, key=lambda line: line.sku_id):
+    ordered = sorted(priced.lines, key=lambda line: (line.is_gift, line.sku_id))
+    for priced_line in ordered:
         sku = skus[priced_line.sku_id]
         lines.append(
             OrderLine(
@@ -406,13 +475,14 @@ def _write_lines(
                 unit_price_fen=priced_line.unit_price_fen,
                 list_amount_fen=priced_line.list_amount_fen,
                 final_amount_fen=priced_line.final_amount_fen,
+                is_gift=priced_line.is_gift,
             )
         )
     OrderLine.objects.bulk_create(lines)
     if any(line.pk is None for line in lines):  # backends without RETURNING ids
-        by_sku = {line.sku_id: line for line in OrderLine.objects.filter(order=order)}
-        lines = [by_sku[line.sku_id] for line in lines]
-    by_line_id = {line_id(line.sku_id): line for line in lines}
+        by_sku = {(line.sku_id, line.is_gift): line for line in OrderLine.objects.filter(order=order)}
+        lines = [by_sku[(line.sku_id, line.is_gift)] for line in lines]
+    by_line_id = {priced_line.line_id: line for priced_line, line in zip(ordered, lines, strict=True)}
     adjustments = []
     for priced_line in priced.lines:
         for part in priced_line.adjustments:
@@ -448,11 +518,20 @@ def create_staff_order(
     member_id: int | None = None,
     buyer_note: str = "",
     idempotency_key: str | None = None,
+    coupon_codes: Sequence[str] = (),
 ) -> Order:
     """An order entered by staff or another system (POS, phone order, ERP): needs
     ``orders.fulfil`` and, for store-bound staff, their own store and its warehouse. Otherwise
-    exactly ``create_order``."""
+    exactly ``create_order``. ``coupon_codes`` are coupons the cashier scanned (核销): they must
+    belong to the order's member; without ``member_id`` the coupons' holder is the member."""
     require_perm(actor, Perm.ORDERS_FULFIL)
+    coupon_ids: list[int] = []
+    for code in coupon_codes:
+        coupon = coupon_by_code(actor.merchant_id, code)
+        if coupon is None or (member_id is not None and coupon.member_id != member_id):
+            raise DomainError(MarketingError.COUPON_NOT_AVAILABLE, code=str(code)[:20])
+        member_id = coupon.member_id
+        coupon_ids.append(coupon.pk)
     if store_id is not None:
         require_store_access(actor, store_id)
     if warehouse_id is not None:
@@ -471,4 +550,5 @@ def create_staff_order(
         buyer_note=buyer_note,
         idempotency_key=idempotency_key,
         actor=actor,
+        coupon_ids=coupon_ids,
     )
