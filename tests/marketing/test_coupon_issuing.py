@@ -82,3 +82,21 @@ def test_nonsense_coupon_templates_are_refused(template, fields, field):
     with pytest.raises(DomainError) as refused:
         template(**fields)
     assert refused.value.code == "marketing.invalid_coupon_template" and field in refused.value.message
+
+
+def test_a_days_after_claim_coupon_cannot_be_claimed_before_its_start(merchant, template):
+    now = clock.now()
+    later = template(
+        off_fen=100,
+        valid_days=7,
+        valid_from=now + dt.timedelta(days=2),
+        valid_until=now + dt.timedelta(days=30),
+    )
+    with pytest.raises(DomainError) as refused:
+        issue_coupons(template=later, member=make_member(merchant), source="claim")
+    assert refused.value.code == "marketing.coupon_not_claimable"
+
+
+def test_setting_the_status_a_template_already_has_changes_nothing(owner, template):
+    active = template(off_fen=100)
+    assert set_coupon_template_status(actor=owner, template_id=active.pk, status="active") == active

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from newretail.api.base import ERRORS, actor_of
 from newretail.core import clock
@@ -87,7 +87,7 @@ def list_promotions(request, status: str = Query("", max_length=10), kind: str =
 @router.post("/marketing/promotions", response={201: PromotionOut, **ERRORS})
 def create_promotion(request, body: PromotionIn):
     promotion = promotion_actions.create_promotion(actor=actor_of(request), **body.model_dump())
-    return 201, promotion_out(promotion)
+    return Status(201, promotion_out(promotion))
 
 
 @router.get("/marketing/promotions/{promotion_id}", response={200: PromotionOut, **ERRORS})
@@ -232,9 +232,8 @@ def list_templates(request):
 
 @router.post("/marketing/coupon-templates", response={201: CouponTemplateOut, **ERRORS})
 def create_template(request, body: CouponTemplateIn):
-    return 201, template_out(
-        coupon_actions.create_coupon_template(actor=actor_of(request), **body.model_dump())
-    )
+    template = coupon_actions.create_coupon_template(actor=actor_of(request), **body.model_dump())
+    return Status(201, template_out(template))
 
 
 @router.get("/marketing/coupon-templates/{template_id}", response={200: CouponTemplateOut, **ERRORS})
@@ -265,17 +264,18 @@ class BulkIssueIn(Schema):
     member_ids: list[Id] = Field(..., min_length=1, max_length=10_000)
 
 
-class BulkIssueOut(Schema):
-    issued: int
-    skipped: int = Field(..., description="Members who already hold as many as one may.")
-    not_reached: int = Field(..., description="Members left when the stock ran out.")
+class JobOut(Schema):
+    job_id: int = Field(..., description="A background job; its result counts issued, skipped, not reached.")
+    status: str
 
 
-@router.post("/marketing/coupon-templates/{template_id}/issue", response={200: BulkIssueOut, **ERRORS})
+@router.post("/marketing/coupon-templates/{template_id}/issue", response={202: JobOut, **ERRORS})
 def bulk_issue(request, body: BulkIssueIn, template_id: PathId):
-    return coupon_actions.bulk_issue(
+    """Issue one coupon to each member of a list, as a background job (see /console/jobs/)."""
+    job = coupon_actions.start_bulk_issue(
         actor=actor_of(request), template_id=template_id, member_ids=body.member_ids
     )
+    return Status(202, JobOut(job_id=job.pk, status=job.status))
 
 
 class RedeemCodesIn(Schema):
@@ -293,7 +293,7 @@ def redeem_codes(request, body: RedeemCodesIn, template_id: PathId):
     codes = coupon_actions.create_redeem_codes(
         actor=actor_of(request), template_id=template_id, count=body.count
     )
-    return 201, RedeemCodesOut(codes=codes)
+    return Status(201, RedeemCodesOut(codes=codes))
 
 
 class CouponOut(Schema):

@@ -56,6 +56,14 @@ NAV: tuple[NavSection, ...] = (
         ),
     ),
     NavSection(
+        _("Marketing"),
+        (
+            NavItem(_("Promotions"), "console:promotion_list", Perm.MARKETING_VIEW),
+            NavItem(_("Coupons"), "console:coupon_template_list", Perm.MARKETING_VIEW),
+            NavItem(_("Marketing reports"), "console:marketing_reports", Perm.MARKETING_VIEW),
+        ),
+    ),
+    NavSection(
         _("Organisation"),
         (
             NavItem(_("Stores"), "console:store_list", Perm.STORES_VIEW),

@@ -10,6 +10,7 @@ from newretail.console.views import (
     home,
     inventory,
     jobs,
+    marketing,
     orders,
     organisation,
     payments,
@@ -30,4 +31,5 @@ urlpatterns = [
     *orders.urlpatterns,
     *after_sales.urlpatterns,
     *payments.urlpatterns,
+    *marketing.urlpatterns,
 ]

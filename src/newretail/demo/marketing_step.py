@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from newretail.catalog.models import Category, Sku
+from newretail.catalog.queries import live_skus
 from newretail.core import clock
 from newretail.marketing.actions.coupons import create_coupon_template
 from newretail.marketing.actions.promotions import create_promotion
@@ -22,11 +23,7 @@ def _category(merchant_id: int, name: str) -> Category:
 
 
 def _cheapest(merchant_id: int, category: Category, count: int) -> list[Sku]:
-    return list(
-        Sku.objects.filter(
-            merchant_id=merchant_id, product__category=category, deleted_at__isnull=True
-        ).order_by("price_fen", "pk")[:count]
-    )
+    return list(live_skus(merchant_id).filter(product__category=category).order_by("price_fen", "pk")[:count])
 
 
 def build_marketing(owner: User, context: dict) -> None:
@@ -81,9 +78,9 @@ def build_marketing(owner: User, context: dict) -> None:
         budget_fen=5_000_000,
         **month,
     )
-    dear_drinks = Sku.objects.filter(
-        merchant_id=merchant_id, product__category__parent=drinks, deleted_at__isnull=True
-    ).order_by("-price_fen", "pk")[:10]
+    dear_drinks = (
+        live_skus(merchant_id).filter(product__category__parent=drinks).order_by("-price_fen", "pk")[:10]
+    )
     gold_prices = {str(s.pk): s.price_fen * 85 // 100 for s in dear_drinks}
     create_promotion(
         actor=owner,
@@ -101,11 +98,7 @@ def build_marketing(owner: User, context: dict) -> None:
         channels=["mall"],
         **month,
     )
-    gift = (
-        Sku.objects.filter(merchant_id=merchant_id, deleted_at__isnull=True)
-        .order_by("price_fen", "pk")
-        .first()
-    )
+    gift = live_skus(merchant_id).order_by("price_fen", "pk").first()
     create_promotion(
         actor=owner,
         name="满88送小礼品",

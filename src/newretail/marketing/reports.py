@@ -28,6 +28,7 @@ def claimable_templates(merchant_id: int, now: dt.datetime) -> QuerySet[CouponTe
             valid_until__gt=now,
         )
         .filter(Q(total_stock__isnull=True) | Q(issued_count__lt=F("total_stock")))
+        .exclude(valid_days__isnull=False, valid_from__gt=now)  # claimable from its start
         .order_by("-id")
     )
 

@@ -17,11 +17,14 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from newretail.catalog.models import Sku
 from newretail.core import clock, ratelimit
 from newretail.core.audit import record_audit
 from newretail.core.errors import DomainError
+from newretail.core.jobs import Progress, job_handler, start_job
+from newretail.core.models import Job
 from newretail.core.tenancy import get_owned
 from newretail.marketing.actions.promotions import (
     MAX_FEN,
@@ -49,6 +52,7 @@ REDEEM_LIMIT = 10
 REDEEM_WINDOW_SECONDS = 60
 AUTO_EVENTS = frozenset({"member.registered", "member.birthday", "member.level_changed"})
 MAX_BULK = 10_000
+BULK_ISSUE = "marketing.bulk_issue"
 TEMPLATE_FIELDS = (
     "name",
     "kind",
@@ -182,7 +186,7 @@ def set_coupon_template_status(*, actor: User, template_id: int, status: str) ->
         )
         template.status = status
         template.save(update_fields=["status", "updated_at"])
-        return template
+    return template
 
 
 # --- issuing -----------------------------------------------------------------------------------
@@ -214,6 +218,9 @@ def issue_coupons(
         # Row lock: one claim at a time per template, so the per-member count is exact too.
         template = get_owned(CouponTemplate.objects.select_for_update(), member.merchant_id, pk=template_id)
         if template.status != CouponTemplate.Status.ACTIVE or not now < template.valid_until:
+            raise DomainError(MarketingError.COUPON_NOT_CLAIMABLE)
+        if template.valid_days is not None and now < template.valid_from:
+            # "N days after claim": the window bounds the claim, so it cannot start early.
             raise DomainError(MarketingError.COUPON_NOT_CLAIMABLE)
         if check_limit:
             held = Coupon.objects.filter(template=template, member=member).count()
@@ -260,29 +267,61 @@ def claim_by_link(*, member: Member, claim_token: str) -> Coupon:
     return issue_coupons(template=template, member=member, source=Coupon.Source.LINK)[0]
 
 
-def bulk_issue(*, actor: User, template_id: int, member_ids: Iterable[int]) -> dict[str, int]:
-    """Staff issue one coupon to each member of a list (needs ``marketing.issue``). Members who
-    already hold their limit are skipped; stock running out stops the issue. Returns counts."""
-    merchant_id = require_perm(actor, Perm.COUPONS_ISSUE).merchant_id
-    template = get_owned(CouponTemplate, merchant_id, pk=template_id)
+def _bulk_members(merchant_id: int, member_ids: Iterable[int]) -> list[int]:
     ids = sorted(set(member_ids))
     if not ids or len(ids) > MAX_BULK:
         raise invalid("member_ids", _("give from 1 to %(max)s members") % {"max": MAX_BULK}, E)
-    members = list(Member.objects.filter(merchant_id=merchant_id, pk__in=ids, is_active=True))
-    if len(members) != len(ids):
+    found = set(
+        Member.objects.filter(merchant_id=merchant_id, pk__in=ids, is_active=True).values_list(
+            "pk", flat=True
+        )
+    )
+    if len(found) != len(ids):
         raise invalid("member_ids", _("contains an id that is not one of your members"), E)
+    return ids
+
+
+def start_bulk_issue(*, actor: User, template_id: int, member_ids: Iterable[int]) -> Job:
+    """Queue issuing one coupon of a template to each member of a list (needs
+    ``marketing.issue``): a background job with progress; its result says how many were issued,
+    skipped (the member already holds their limit) and not reached (the stock ran out)."""
+    merchant_id = require_perm(actor, Perm.COUPONS_ISSUE).merchant_id
+    template = get_owned(CouponTemplate, merchant_id, pk=template_id)
+    ids = _bulk_members(merchant_id, member_ids)
+    record_audit(
+        actor=actor,
+        merchant_id=merchant_id,
+        action="marketing.coupons_bulk_issue_started",
+        obj=template,
+        before={},
+        after={"members": len(ids)},
+    )
+    return start_job(actor=actor, kind=BULK_ISSUE, params={"template_id": template.pk, "member_ids": ids})
+
+
+def bulk_issue(
+    *, actor: User, template_id: int, member_ids: Iterable[int], progress: Progress | None = None
+) -> dict[str, int]:
+    """Issue one coupon to each member (in id order, each in its own transaction, so a stop
+    halfway keeps what was issued). Members at their limit are skipped; stock running out stops
+    the issue. Returns the counts."""
+    merchant_id = require_perm(actor, Perm.COUPONS_ISSUE).merchant_id
+    template = get_owned(CouponTemplate, merchant_id, pk=template_id)
+    ids = _bulk_members(merchant_id, member_ids)
+    members = {m.pk: m for m in Member.objects.filter(merchant_id=merchant_id, pk__in=ids)}
     issued = skipped = 0
-    for member in members:
+    for done, member_id in enumerate(ids, start=1):
         try:
-            issue_coupons(template=template, member=member, source=Coupon.Source.BULK)
+            issue_coupons(template=template, member=members[member_id], source=Coupon.Source.BULK)
             issued += 1
         except DomainError as error:
-            if error.error is MarketingError.COUPON_LIMIT_REACHED:
-                skipped += 1
-                continue
             if error.error is MarketingError.COUPON_SOLD_OUT:
                 break
-            raise
+            if error.error is not MarketingError.COUPON_LIMIT_REACHED:
+                raise
+            skipped += 1
+        if progress is not None:
+            progress.set(done, len(ids))
     record_audit(
         actor=actor,
         merchant_id=merchant_id,
@@ -292,6 +331,24 @@ def bulk_issue(*, actor: User, template_id: int, member_ids: Iterable[int]) -> d
         after={"issued": issued, "skipped": skipped, "members": len(ids)},
     )
     return {"issued": issued, "skipped": skipped, "not_reached": len(ids) - issued - skipped}
+
+
+@job_handler(BULK_ISSUE, label=gettext_lazy("Coupon bulk issue"))
+def run_bulk_issue(job: Job, progress: Progress) -> dict[str, Any]:
+    counts = bulk_issue(
+        actor=job.created_by,
+        template_id=job.params["template_id"],
+        member_ids=job.params["member_ids"],
+        progress=progress,
+    )
+    summary = (
+        _(
+            "%(issued)s coupons issued; %(skipped)s members already held their limit; "
+            "%(not_reached)s not reached because the stock ran out."
+        )
+        % counts
+    )
+    return {"summary": summary, **counts}
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from newretail.catalog.models import Category, Sku
+from newretail.catalog.queries import live_skus
 from newretail.core.audit import record_audit
 from newretail.core.errors import DomainError
 from newretail.core.tenancy import get_owned
@@ -87,9 +88,9 @@ def check_owned(
     ids = set(ids)
     if not ids:
         return
-    queryset = model.objects.filter(merchant_id=merchant_id, pk__in=ids)
-    if model is Sku:
-        queryset = queryset.filter(deleted_at__isnull=True)
+    queryset = (
+        live_skus(merchant_id) if model is Sku else model.objects.filter(merchant_id=merchant_id)
+    ).filter(pk__in=ids)
     if queryset.count() != len(ids):
         raise invalid(field, _("contains an id that is not one of yours"), error)
 
@@ -141,11 +142,7 @@ def _sku_prices(merchant_id: int, value: Any) -> dict[str, int]:
         except (TypeError, ValueError):
             raise invalid("rules.sku_prices", _("must map SKU ids to prices")) from None
         prices[sku_id] = whole_number(fen, "rules.sku_prices", 0, MAX_FEN)
-    list_prices = dict(
-        Sku.objects.filter(merchant_id=merchant_id, pk__in=prices, deleted_at__isnull=True).values_list(
-            "pk", "price_fen"
-        )
-    )
+    list_prices = dict(live_skus(merchant_id).filter(pk__in=prices).values_list("pk", "price_fen"))
     if len(list_prices) != len(prices):
         raise invalid("rules.sku_prices", _("contains an id that is not one of yours"))
     for sku_id, fen in prices.items():
@@ -240,11 +237,7 @@ def clean_rules(merchant_id: int, kind: str, value: Any, scope: dict) -> dict:
             cleaned[sku_id] = whole_number(item[1], "rules.components", 1, 99)
         if sum(cleaned.values()) < 2:
             raise invalid("rules.components", _("a set has at least two pieces"))
-        prices = dict(
-            Sku.objects.filter(merchant_id=merchant_id, pk__in=cleaned, deleted_at__isnull=True).values_list(
-                "pk", "price_fen"
-            )
-        )
+        prices = dict(live_skus(merchant_id).filter(pk__in=cleaned).values_list("pk", "price_fen"))
         if len(prices) != len(cleaned):
             raise invalid("rules.components", _("contains an id that is not one of yours"))
         rules["components"] = [[sku_id, quantity] for sku_id, quantity in sorted(cleaned.items())]
