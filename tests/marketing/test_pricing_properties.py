@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from newretail.core.errors import DomainError
 from newretail.marketing.errors import MarketingError
 from newretail.marketing.pricing import (
+    NO_OFFERS,
     CartLine,
     CouponKind,
     CouponOffer,
@@ -318,13 +319,9 @@ def offer_cases(draw):
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _price_or_none(lines, context, rules, offers=None):
+def _price_or_none(lines, context, rules, offers=NO_OFFERS):
     try:
-        return (
-            price_cart(lines, context, rules)
-            if offers is None
-            else price_cart(lines, context, rules, offers=offers)
-        )
+        return price_cart(lines, context, rules, offers=offers)
     except DomainError as error:
         # A valid cart is refused only for a documented reason: local delivery, a chosen coupon
         # that does not apply, points the shop does not take as given.
@@ -500,17 +497,23 @@ def test_promotions_keep_every_promise(case, random):
     plain = dataclasses.replace(context, fulfilment="pickup", coupons=(), points_to_use=0)
     with_offers = price_cart(lines, plain, rules, offers=offers)
     assert with_offers.payable_fen <= price_cart(lines, plain, rules).payable_fen
-    # coupons used are chosen ones, each once; points take at most the goods left
+    # coupons used are chosen ones, each once; points pay at most the rule's share, never more
+    # than the member gave, at the rule's rate
     assert len(set(cart.coupon_ids)) == len(cart.coupon_ids)
     assert set(cart.coupon_ids) <= {c.id for c in context.coupons}
-    assert 0 <= cart.points_fen <= cart.goods_final_fen + cart.points_fen
+    if cart.points_fen:
+        rule = offers.points_rule
+        assert cart.points_fen <= (cart.goods_final_fen + cart.points_fen) * rule.max_share_percent // 100
+        assert cart.points_used <= context.points_to_use
+        worth = cart.points_used * 100 // rule.points_per_yuan  # fen the points used are worth
+        assert worth >= cart.points_fen > (cart.points_used - 1) * 100 // rule.points_per_yuan
 
 
 def _canonical(cart: PricedCart):
     """A result with every collection sorted: equal whatever order the engine kept."""
     return (
         sorted((line.line_id, line.final_amount_fen, line.adjustments) for line in cart.lines),
-        sorted((a.source, a.kind, a.amount_fen, a.line_ids, a.source_id) for a in cart.adjustments),
+        sorted((a.source, a.kind, a.amount_fen, a.line_ids, a.source_id or 0) for a in cart.adjustments),
         cart.payable_fen,
         cart.shipping_fen,
         sorted(cart.promotion_discounts.items()),

@@ -830,6 +830,44 @@ EXAMPLES = [
         ),
         id="max-discount-cap-on-item-prices",
     ),
+    # 秒杀 ¥80 on a ¥100 item and a 5折 capped at ¥5: the capped 5折 would leave ¥95, so the
+    # seckill price stays -> 8000, the promotion unused
+    pytest.param(
+        Example(
+            lines=(line("a", 1, 10000, campaign_price_fen=8000),),
+            promotions=(promo(1, Kind.FLASH_DISCOUNT, rate_percent=50, max_discount_fen=500),),
+            payable=8000,
+            discounts={},
+            check=kinds_on("a", [("campaign", None)]),
+        ),
+        id="capped-promotion-does-not-beat-a-campaign-price",
+    ),
+    # 限时8折 capped at ¥5 (-> ¥95) and 会员9折 on ¥100: the 9折 gives more -> 9000
+    pytest.param(
+        Example(
+            lines=(line("a", 1, 10000),),
+            promotions=(
+                promo(1, Kind.FLASH_DISCOUNT, rate_percent=80, max_discount_fen=500),
+                promo(2, Kind.LEVEL_DISCOUNT, rate_percent=90, level_ids=frozenset({1})),
+            ),
+            payable=9000,
+            discounts={2: 1000},
+        ),
+        id="capped-promotion-does-not-beat-an-uncapped-one",
+    ),
+    # 5折 capped at ¥10 over ¥40 and ¥30, the ¥30 one also at a ¥20 seckill price: split over both,
+    # the ¥30 line would pay 2571; it takes the seckill (2000) and the ¥10 all go to the ¥40 line
+    # (3000) -> 5000
+    pytest.param(
+        Example(
+            lines=(line("a", 1, 4000), line("b", 2, 3000, campaign_price_fen=2000)),
+            promotions=(promo(1, Kind.FLASH_DISCOUNT, rate_percent=50, max_discount_fen=1000),),
+            payable=5000,
+            finals={"a": 3000, "b": 2000},
+            discounts={1: 1000},
+        ),
+        id="capped-promotion-keeps-the-lines-it-beats",
+    ),
     # 满100减20 whose budget is spent (allowance 0): no discount, no hint -> 12000
     pytest.param(
         Example(

@@ -2,7 +2,9 @@
 single item-level price wins, never two: member price or level discount (会员价/会员折扣), a
 limited-time discount (限时折扣), or a campaign price (秒杀/拼团) the caller put on the line.
 Percentages apply to the store price where there is one. Ties go to the higher priority, then the
-older promotion; a campaign price beats a promotion at the same price."""
+older promotion; a campaign price beats a promotion at the same price. A promotion whose per-order
+cap or budget runs out only keeps the lines where its share still beats their next best price, so
+a line never ends dearer than a price it was offered in full (or than no promotion at all)."""
 
 from __future__ import annotations
 
@@ -35,23 +37,81 @@ def _explain(promotion: Promotion, unit_fen: int) -> str:
     return _("%(name)s: limited-time %(rate)s/10") % values
 
 
-def apply_item_price(state: PricingState) -> PricingState:
-    promotions = state.running_of(Kind.ITEM_PRICE)
-    base_of: dict[str, int] = {}
-    for line_id in state.line_ids:
-        line = state.cart[line_id]
-        base_of[line_id] = line.list_price_fen if line.store_price_fen is None else line.store_price_fen
-    # The best price per line: each promotion against the lines it reaches (its scope, or a
-    # price for the line's SKU), in application order, so a tie stays with the earlier one.
-    offered: dict[str, tuple[int, Promotion]] = {}
-    for promotion in promotions:
+Option = tuple[int, int, Promotion | None]  # (unit price, rank, promotion; None: the campaign)
+
+
+def _options(
+    state: PricingState, promotions: list[Promotion], base_of: dict[str, int]
+) -> dict[str, list[Option]]:
+    """Every price below the base a line is offered, best first: each promotion against the lines
+    it reaches (its scope, or a price for the line's SKU); on a tie the campaign, then the
+    promotion applied first."""
+    options: dict[str, list[Option]] = {}
+    for rank, promotion in enumerate(promotions):
         reached = state.covered(promotion.scope)
         if promotion.sku_prices:
             reached = {*reached, *state.lines_of_skus(promotion.sku_prices)}
         for line_id in reached:
             price = promotion_unit_price(promotion, state.cart[line_id].sku_id, base_of[line_id])
-            if price is not None and (line_id not in offered or price < offered[line_id][0]):
-                offered[line_id] = (price, promotion)
+            if price is not None and price < base_of[line_id]:
+                options.setdefault(line_id, []).append((price, rank, promotion))
+    for line_id in state.line_ids:
+        campaign = state.cart[line_id].campaign_price_fen
+        if campaign is not None and campaign < base_of[line_id]:
+            options.setdefault(line_id, []).append((campaign, -1, None))
+    for found in options.values():
+        found.sort(key=lambda option: option[:2])
+    return options
+
+
+def _choose(
+    state: PricingState, options: dict[str, list[Option]], amount_of: dict[str, int]
+) -> dict[str, int]:
+    """Which option each line takes (an index into its options): the best, unless a capped
+    promotion leaves the line dearer than its next option would be (a 8折 capped at ¥5 does not
+    beat a 9折 or a seckill price); then the next, until no line wants to move."""
+    choice = dict.fromkeys(options, 0)
+
+    def amount(line_id: str, unit_fen: int) -> int:
+        line = state.cart[line_id]
+        return line_amount_fen(unit_fen, line.quantity, sold_by_weight=line.sold_by_weight)
+
+    while True:
+        taking: dict[int, list[str]] = {}
+        by_id: dict[int, Promotion] = {}
+        for line_id in state.line_ids:
+            if line_id in choice and (promotion := options[line_id][choice[line_id]][2]) is not None:
+                taking.setdefault(promotion.id, []).append(line_id)
+                by_id[promotion.id] = promotion
+        moved = False
+        for promotion_id, line_ids in taking.items():
+            discounts = [amount_of[i] - amount(i, options[i][choice[i]][0]) for i in line_ids]
+            capped = state.allowance(by_id[promotion_id], sum(discounts))
+            if capped == sum(discounts):
+                continue
+            shares = state.spread(-capped, line_ids, discounts) if capped > 0 else dict.fromkeys(line_ids, 0)
+            for line_id in line_ids:
+                following = choice[line_id] + 1
+                if following < len(options[line_id]):
+                    if amount(line_id, options[line_id][following][0]) < amount_of[line_id] + shares[line_id]:
+                        choice[line_id] = following
+                        moved = True
+        if not moved:
+            return choice
+
+
+def apply_item_price(state: PricingState) -> PricingState:
+    promotions = state.running_of(Kind.ITEM_PRICE)
+    base_of: dict[str, int] = {}
+    amount_of: dict[str, int] = {}  # the line's amount at its base price
+    for line_id in state.line_ids:
+        line = state.cart[line_id]
+        base_of[line_id] = line.list_price_fen if line.store_price_fen is None else line.store_price_fen
+        amount_of[line_id] = line_amount_fen(
+            base_of[line_id], line.quantity, sold_by_weight=line.sold_by_weight
+        )
+    options = _options(state, promotions, base_of)
+    choice = _choose(state, options, amount_of)
 
     chosen: dict[int, dict[str, int]] = {}  # promotion id -> {line: discount}
     unit_of: dict[tuple[int, str], int] = {}
@@ -69,13 +129,9 @@ def apply_item_price(state: PricingState) -> PricingState:
             )
             base = line.store_price_fen
         state.unit_price[line_id] = base
-        best_price, best = base, None
-        if line.campaign_price_fen is not None and line.campaign_price_fen < best_price:
-            best_price = line.campaign_price_fen
-        if line_id in offered and offered[line_id][0] < best_price:  # a campaign wins a tie
-            best_price, best = offered[line_id]
-        if best_price >= base:
+        if line_id not in choice:
             continue
+        best_price, _rank, best = options[line_id][choice[line_id]]
         state.unit_price[line_id] = best_price
         discount = state.final[line_id] - line_amount_fen(best_price, line.quantity, sold_by_weight=line.sold_by_weight)
         if best is None:

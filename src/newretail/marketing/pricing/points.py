@@ -25,7 +25,10 @@ def apply_points(state: PricingState) -> PricingState:
         raise DomainError(MarketingError.POINTS_BELOW_MINIMUM, minimum=rule.min_points)
     goods = state.goods_final()
     cap_fen = goods * rule.max_share_percent // 100
-    deduct_fen = min(wanted * FEN_PER_YUAN // rule.points_per_yuan, cap_fen)
+    # Whole points only, and never more fen than the points are worth: at 50 points per yuan
+    # (1 point = 2 fen) a 3 fen cap takes 1 point for 2 fen, not 2 points for 3 fen.
+    usable = min(wanted, cap_fen * rule.points_per_yuan // FEN_PER_YUAN)
+    deduct_fen = usable * FEN_PER_YUAN // rule.points_per_yuan
     if deduct_fen <= 0:
         return state
     points = started_units(deduct_fen * rule.points_per_yuan, FEN_PER_YUAN)
