@@ -158,8 +158,11 @@ def test_redeem_codes_work_once_and_guessing_is_rate_limited(client, merchant, o
     template = staff.post("marketing/coupon-templates", cash_coupon(in_claim_centre=False), status=201)
     code = create_redeem_codes(actor=owner, template_id=template["id"], count=1)[0]
     me = Api(client, member_headers(sms_login(client, merchant, "13812340002")["token"]))
-    me.post(shop_path(merchant, "coupons/redeem"), {"code": code.lower()}, status=201)  # typed in lower case
-    assert me.post(shop_path(merchant, "coupons/redeem"), {"code": code}, status=400)["code"] == (
+    first = me.post(shop_path(merchant, "coupons/redeem"), {"code": code.lower()}, status=201)  # lower case
+    again = me.post(shop_path(merchant, "coupons/redeem"), {"code": code}, status=201)  # a retried request
+    assert again["id"] == first["id"] and Coupon.objects.count() == 1
+    other = Api(client, member_headers(sms_login(client, merchant, "13812340003")["token"]))
+    assert other.post(shop_path(merchant, "coupons/redeem"), {"code": code}, status=400)["code"] == (
         "marketing.redeem_code_invalid"
     )
     for _attempt in range(8):

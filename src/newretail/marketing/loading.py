@@ -109,7 +109,8 @@ def running_promotions(merchant_id: int, now: dt.datetime) -> MerchantOffers:
             or row.gift_stock is not None
         )
         found = MerchantOffers(offers=Offers(promotion_offer(row) for row in rows), limited=limited)
-        # Re-read when the next promotion ends, at the latest: an ended one leaves the index.
+        # Promotions that start later are in already (the engine checks each window against the
+        # cart's time); one that ends stays until the next change or the hour is up, unused.
         cache.set(key, found, CACHE_SECONDS)
     return found
 

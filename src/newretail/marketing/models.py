@@ -345,6 +345,10 @@ class RedeemCode(MerchantOwned):
         related_name="+",
     )
     redeemed_at = models.DateTimeField(_("redeemed at"), null=True, blank=True)
+    # The coupon it gave: a replay by the same member returns it (redemption is idempotent).
+    coupon = models.OneToOneField(
+        Coupon, verbose_name=_("coupon"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

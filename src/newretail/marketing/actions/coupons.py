@@ -376,23 +376,27 @@ def create_redeem_codes(*, actor: User, template_id: int, count: int) -> list[st
 
 def redeem_code(*, member: Member, code: str) -> Coupon:
     """A member types a redeem code. Rate-limited per member (10 a minute), so codes cannot be
-    guessed; a code works once."""
+    guessed; a code works once, and the same member sending it again gets the same coupon back
+    (a retried request changes nothing)."""
     ratelimit.hit(f"redeem:{member.pk}", limit=REDEEM_LIMIT, window_seconds=REDEEM_WINDOW_SECONDS)
     cleaned = normalize_code(code)
     with transaction.atomic():
         row = (
             RedeemCode.objects.select_for_update()
-            .filter(merchant_id=member.merchant_id, code=cleaned, redeemed_by__isnull=True)
+            .filter(merchant_id=member.merchant_id, code=cleaned)
             .first()
         )
-        if row is None:
+        if row is not None and row.redeemed_by_id == member.pk and row.coupon_id is not None:
+            return Coupon.objects.select_related("template").get(pk=row.coupon_id)
+        if row is None or row.redeemed_by_id is not None:
             raise DomainError(MarketingError.REDEEM_CODE_INVALID)
         coupon = issue_coupons(
             template=row.template_id, member=member, source=Coupon.Source.CODE, check_limit=False
         )[0]
         row.redeemed_by = member
         row.redeemed_at = clock.now()
-        row.save(update_fields=["redeemed_by", "redeemed_at"])
+        row.coupon = coupon
+        row.save(update_fields=["redeemed_by", "redeemed_at", "coupon"])
     return coupon
 
 
