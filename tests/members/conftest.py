@@ -8,6 +8,7 @@ import pytest
 
 from newretail.members.models import SmsMessage
 from newretail.members.testing import make_member
+from tests.orders.conftest import committed, warehouse, water  # noqa: F401  (fixtures for points on orders)
 
 PHONE = "13812345678"
 IP = "203.0.113.7"

@@ -8,4 +8,4 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self) -> None:
-        from newretail.members import checks  # noqa: F401  (registers system checks)
+        from newretail.members import checks, handlers, ledger_check  # noqa: F401  (registers checks, handlers)

@@ -52,7 +52,12 @@ class Member(MerchantOwned):
     )
     source = models.CharField(_("registered through"), max_length=16, choices=Source.choices)
     level = models.ForeignKey(
-        MemberLevel, verbose_name=_("level"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        MemberLevel,
+        verbose_name=_("level"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
@@ -181,3 +186,103 @@ class SmsMessage(MerchantOwned):
 
     def __str__(self) -> str:
         return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PointsSettings(MerchantOwned):
+    """How a merchant's members earn points (积分): ``earn_per_yuan`` points per ¥1 of goods paid
+    after every discount (never shipping, never what points or gifts covered), on completion or
+    on payment. Earned points expire at the end of the following year."""
+
+    class EarnOn(models.TextChoices):
+        COMPLETED = "completed", _("When the order completes")
+        PAID = "paid", _("When the order is paid")
+
+    earn_per_yuan = models.PositiveIntegerField(_("points per yuan"), default=1)
+    earn_on = models.CharField(
+        _("points are earned"), max_length=10, choices=EarnOn.choices, default=EarnOn.COMPLETED
+    )
+
+    class Meta:
+        verbose_name = _("points settings")
+        verbose_name_plural = _("points settings")
+        constraints = [models.UniqueConstraint(fields=["merchant"], name="points_settings_one_per_merchant")]
+
+
+class PointsAccount(MerchantOwned):
+    """A member's points balance: a cache of the sum of their ``PointsEntry`` rows
+    (``check_ledgers`` rebuilds and compares it). ``owed`` is points taken back by a refund that
+    the balance could not cover; the next earnings pay it first (the balance never goes negative)."""
+
+    member = models.OneToOneField(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="points"
+    )
+    balance = models.BigIntegerField(_("points"), default=0)
+    owed = models.BigIntegerField(_("points owed"), default=0)
+
+    class Meta:
+        verbose_name = _("points account")
+        verbose_name_plural = _("points accounts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(balance__gte=0) & Q(owed__gte=0), name="points_account_not_negative"
+            )
+        ]
+
+
+class PointsBatch(MerchantOwned):
+    """Points earned together, spent first-in first-out by expiry (``remaining`` is what is left;
+    a cache of the batch's entries)."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+")
+    points = models.BigIntegerField(_("points"))
+    remaining = models.BigIntegerField(_("remaining"))
+    expires_at = models.DateTimeField(_("expires at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("points batch")
+        verbose_name_plural = _("points batches")
+        ordering = ["expires_at", "id"]
+        indexes = [models.Index(fields=["member", "expires_at"], name="points_batch_fifo_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0) & Q(remaining__lte=models.F("points")),
+                name="points_batch_remaining_valid",
+            )
+        ]
+
+
+class PointsEntry(MerchantOwned):
+    """One movement of a member's points (append-only): earned into a batch, taken back by a
+    refund, expired, spent. ``reference`` makes each movement happen once ("order:12:earn")."""
+
+    class Kind(models.TextChoices):
+        EARN = "earn", _("Earned")
+        REVERSE = "reverse", _("Taken back (refund)")
+        EXPIRE = "expire", _("Expired")
+        SPEND = "spend", _("Spent")
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    points = models.BigIntegerField(_("points"))  # + earned, − taken back, expired or spent
+    # A take-back the balance could not cover: owed, paid out of the next earnings.
+    owed = models.BigIntegerField(_("points owed"), default=0)
+    batch = models.ForeignKey(
+        PointsBatch,
+        verbose_name=_("batch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
+    order_id = models.BigIntegerField(_("order"), null=True, blank=True)
+    reference = models.CharField(_("reference"), max_length=64)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("points entry")
+        verbose_name_plural = _("points entries")
+        ordering = ["-id"]
+        # A movement is checked for by reference under the account's row lock (it may span batches).
+        indexes = [models.Index(fields=["member", "reference"], name="points_entry_reference_idx")]

@@ -1,0 +1,227 @@
+"""Points (积分): earning on an order once, taking back in proportion to refunds, expiry, and the
+ledger check. Every change locks the member's ``PointsAccount`` row first, writes append-only
+``PointsEntry`` rows and moves the cached balance and batch remainders with them, so the balance
+is always the sum of the entries and never negative.
+
+Rules: an order earns ``earn_per_yuan`` points per ¥1 of its goods after every discount (line
+final amounts: shipping, gifts and what points paid are not in them), minus what was refunded by
+then; a later refund takes back ``earned × refunded goods ÷ goods`` (cumulative, rounded down, so
+refunding everything takes back exactly what was earned); what the balance cannot cover is owed
+and paid first out of the next earnings. Batches expire at the end of the following year
+(Asia/Shanghai) and are spent first-in first-out by expiry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F, Sum
+
+from newretail.core import clock
+from newretail.members.models import Member, PointsAccount, PointsBatch, PointsEntry, PointsSettings
+
+
+def points_settings_for(merchant_id: int) -> PointsSettings:
+    return PointsSettings.objects.filter(merchant_id=merchant_id).first() or PointsSettings(
+        merchant_id=merchant_id
+    )
+
+
+def expiry_for(earned_at: dt.datetime) -> dt.datetime:
+    """The end of the year after ``earned_at`` (local time): points earned in 2026 last to 2027-12-31 24:00."""
+    local = earned_at.astimezone(clock.DEFAULT_ZONE)
+    return dt.datetime(local.year + 2, 1, 1, tzinfo=clock.DEFAULT_ZONE)
+
+
+def _account(member: Member) -> PointsAccount:
+    PointsAccount.objects.get_or_create(merchant_id=member.merchant_id, member=member)
+    return PointsAccount.objects.select_for_update().get(member=member)
+
+
+def _done(member: Member, reference: str) -> bool:
+    return PointsEntry.objects.filter(member=member, reference=reference).exists()
+
+
+def points_for(goods_fen: int, earn_per_yuan: int) -> int:
+    return max(0, goods_fen) * earn_per_yuan // 100
+
+
+@transaction.atomic
+def earn_points(
+    *, member: Member, points: int, reference: str, order_id: int | None = None, note: str = ""
+) -> int:
+    """Add ``points`` once per ``reference``; what is owed is paid first. Returns points credited."""
+    account = _account(member)
+    if points <= 0 or _done(member, reference):
+        return 0
+    repaid = min(account.owed, points)
+    credited = points - repaid
+    batch = None
+    if credited:
+        now = clock.now()
+        batch = PointsBatch.objects.create(
+            merchant_id=member.merchant_id,
+            member=member,
+            points=credited,
+            remaining=credited,
+            expires_at=expiry_for(now),
+        )
+    PointsEntry.objects.create(
+        merchant_id=member.merchant_id,
+        member=member,
+        kind=PointsEntry.Kind.EARN,
+        points=credited,
+        batch=batch,
+        order_id=order_id,
+        reference=reference,
+        owed=-repaid,  # paying off what earlier take-backs left owed
+        note=note,
+    )
+    PointsAccount.objects.filter(pk=account.pk).update(
+        balance=F("balance") + credited, owed=F("owed") - repaid
+    )
+    return credited
+
+
+def _take(
+    account: PointsAccount,
+    member: Member,
+    points: int,
+    *,
+    kind: str,
+    reference: str,
+    order_id: int | None,
+    batches=None,
+) -> int:
+    """Take up to ``points`` from the batches (FIFO by expiry), one entry per batch touched."""
+    taken = 0
+    queryset = batches if batches is not None else PointsBatch.objects.filter(member=member, remaining__gt=0)
+    for batch in queryset.select_for_update().order_by("expires_at", "id"):
+        if taken == points:
+            break
+        part = min(batch.remaining, points - taken)
+        PointsBatch.objects.filter(pk=batch.pk).update(remaining=F("remaining") - part)
+        PointsEntry.objects.create(
+            merchant_id=member.merchant_id,
+            member=member,
+            kind=kind,
+            points=-part,
+            batch=batch,
+            order_id=order_id,
+            reference=reference,
+        )
+        taken += part
+    if taken:
+        PointsAccount.objects.filter(pk=account.pk).update(balance=F("balance") - taken)
+    return taken
+
+
+def earned_for_order(member: Member, order_id: int) -> int:
+    return (
+        PointsEntry.objects.filter(member=member, order_id=order_id, kind=PointsEntry.Kind.EARN).aggregate(
+            n=Sum("points")
+        )["n"]
+        or 0
+    )
+
+
+@transaction.atomic
+def earn_for_order(*, member: Member, order_id: int, goods_fen: int, refunded_fen: int) -> int:
+    """The order's points, once (``order:<id>:earn``)."""
+    rate = points_settings_for(member.merchant_id).earn_per_yuan
+    return earn_points(
+        member=member,
+        points=points_for(goods_fen - refunded_fen, rate),
+        reference=f"order:{order_id}:earn",
+        order_id=order_id,
+    )
+
+
+@transaction.atomic
+def reverse_for_refund(
+    *, member: Member, order_id: int, refund_id: int, goods_fen: int, refunded_goods_fen: int
+) -> int:
+    """Take back the share of the order's points its refunds so far stand for (cumulative), once
+    per refund; what the balance cannot cover is owed. Returns points taken back or owed."""
+    account = _account(member)
+    reference = f"refund:{refund_id}:reverse"
+    if _done(member, reference) or goods_fen <= 0:
+        return 0
+    earned_entries = PointsEntry.objects.filter(member=member, order_id=order_id, kind=PointsEntry.Kind.EARN)
+    earned = earned_entries.aggregate(n=Sum("points"))["n"] or 0
+    if earned <= 0:
+        return 0
+    already = -(
+        PointsEntry.objects.filter(member=member, order_id=order_id, kind=PointsEntry.Kind.REVERSE).aggregate(
+            n=Sum("points")
+        )["n"]
+        or 0
+    )
+    owed_before = (
+        PointsEntry.objects.filter(member=member, order_id=order_id, kind=PointsEntry.Kind.REVERSE).aggregate(
+            n=Sum("owed")
+        )["n"]
+        or 0
+    )
+    due = earned * min(refunded_goods_fen, goods_fen) // goods_fen - already - owed_before
+    if due <= 0:
+        return 0
+    # The order's own batch first, then the others by expiry.
+    own = PointsBatch.objects.filter(pk__in=earned_entries.values("batch_id"), remaining__gt=0)
+    taken = _take(
+        account,
+        member,
+        due,
+        kind=PointsEntry.Kind.REVERSE,
+        reference=reference,
+        order_id=order_id,
+        batches=own,
+    )
+    if taken < due:
+        taken += _take(
+            account,
+            member,
+            due - taken,
+            kind=PointsEntry.Kind.REVERSE,
+            reference=reference,
+            order_id=order_id,
+        )
+    short = due - taken
+    if short:
+        PointsEntry.objects.create(
+            merchant_id=member.merchant_id,
+            member=member,
+            kind=PointsEntry.Kind.REVERSE,
+            points=0,
+            order_id=order_id,
+            reference=reference,
+            owed=short,
+        )
+        PointsAccount.objects.filter(pk=account.pk).update(owed=F("owed") + short)
+    return due
+
+
+def expire_points(now: dt.datetime | None = None) -> int:
+    """Expire what is left of batches past their end (periodic). Returns points expired."""
+    now = now or clock.now()
+    total = 0
+    member_ids = (
+        PointsBatch.objects.filter(expires_at__lte=now, remaining__gt=0)
+        .values_list("member_id", flat=True)
+        .distinct()
+    )
+    for member in Member.objects.filter(pk__in=list(member_ids[:1000])):
+        with transaction.atomic():
+            account = _account(member)
+            due = PointsBatch.objects.filter(member=member, expires_at__lte=now, remaining__gt=0)
+            left = due.aggregate(n=Sum("remaining"))["n"] or 0
+            total += _take(
+                account,
+                member,
+                left,
+                kind=PointsEntry.Kind.EXPIRE,
+                reference=f"expire:{now.date()}",
+                order_id=None,
+                batches=due,
+            )
+    return total

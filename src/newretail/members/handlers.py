@@ -1,0 +1,61 @@
+"""Members' subscribers to order events (registered when the app is ready; the order core
+imports none of this): points earned once per order, taken back on refunds."""
+
+from __future__ import annotations
+
+from django.db.models import Sum
+
+from newretail.core.events import subscribe
+from newretail.core.models import Event
+from newretail.members.actions.points import earn_for_order, points_settings_for, reverse_for_refund
+from newretail.members.models import Member, PointsSettings
+
+
+def _member(event: Event) -> Member | None:
+    member_id = event.payload.get("member_id")
+    if member_id is None:
+        return None
+    return Member.objects.filter(pk=member_id, merchant_id=event.merchant_id).first()
+
+
+def _goods(order_id: int) -> tuple[int, int]:
+    """(goods after every discount, refunded so far) of an order, from its lines."""
+    from newretail.orders.models import OrderLine
+
+    sums = OrderLine.objects.filter(order_id=order_id).aggregate(
+        goods=Sum("final_amount_fen"), refunded=Sum("refunded_fen")
+    )
+    return sums["goods"] or 0, sums["refunded"] or 0
+
+
+def _earn(event: Event, when: str) -> None:
+    member = _member(event)
+    if member is None or points_settings_for(event.merchant_id).earn_on != when:
+        return
+    goods, refunded = _goods(event.payload["order_id"])
+    earn_for_order(member=member, order_id=event.payload["order_id"], goods_fen=goods, refunded_fen=refunded)
+
+
+@subscribe("order.completed", handler="members.earn_points_on_completion")
+def earn_on_completion(event: Event) -> None:
+    _earn(event, PointsSettings.EarnOn.COMPLETED)
+
+
+@subscribe("order.paid", handler="members.earn_points_on_payment")
+def earn_on_payment(event: Event) -> None:
+    _earn(event, PointsSettings.EarnOn.PAID)
+
+
+@subscribe("order.refunded", handler="members.reverse_points")
+def reverse_points(event: Event) -> None:
+    member = _member(event)
+    if member is None:
+        return
+    goods, refunded = _goods(event.payload["order_id"])
+    reverse_for_refund(
+        member=member,
+        order_id=event.payload["order_id"],
+        refund_id=event.payload["refund_id"],
+        goods_fen=goods,
+        refunded_goods_fen=refunded,
+    )
