@@ -46,4 +46,5 @@ MEMBER_BODIES: dict[tuple[str, str], dict] = {
     ("PATCH", "/api/v1/shop/{merchant_slug}/addresses/{address_id}"): {"recipient": "改名"},
     ("POST", "/api/v1/shop/{merchant_slug}/addresses/{address_id}/default"): {},
     ("POST", "/api/v1/shop/{merchant_slug}/auth/logout"): {},
+    ("POST", "/api/v1/shop/{merchant_slug}/my/points/sign-in"): {},
 }

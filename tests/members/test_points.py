@@ -122,3 +122,37 @@ def test_earning_on_payment_is_a_merchant_setting(merchant, owner, store, water,
     with committed():
         till_sale(owner, store, member, water, 2)  # ¥7.00 → 7 points, once (paid, not again on completion)
     assert balance(member) == 7
+
+
+def sign_in_on(member, day: dt.date):
+    from newretail.members.actions.points import sign_in
+
+    with time_machine.travel(dt.datetime.combine(day, dt.time(9), tzinfo=clock.DEFAULT_ZONE), tick=False):
+        return sign_in(member=member)
+
+
+def test_daily_sign_in_once_a_day_with_a_bonus_on_every_seventh_day(merchant):
+    member = make_member(merchant)
+    start = dt.date(2026, 12, 1)
+    first = sign_in_on(member, start)
+    assert (first.points, first.streak, first.already) == (5, 1, False)
+    again = sign_in_on(member, start)
+    assert (again.points, again.already) == (0, True)
+    results = [sign_in_on(member, start + dt.timedelta(days=n)) for n in range(1, 7)]
+    assert [r.streak for r in results] == [2, 3, 4, 5, 6, 7]
+    assert results[-1].points == 5 + 20  # the seventh day in a row
+    assert balance(member) == 7 * 5 + 20
+    missed = sign_in_on(member, start + dt.timedelta(days=9))  # a day missed: the streak starts again
+    assert (missed.streak, missed.points) == (1, 5)
+    assert not find_differences(["points"])
+
+
+def test_the_points_page_and_sign_in_through_the_api(client, merchant):
+    from tests.orders.conftest import Api, member_headers, shop_path, sms_login
+
+    me = Api(client, member_headers(sms_login(client, merchant, "13812349999")["token"]))
+    assert me.post(shop_path(merchant, "my/points/sign-in")) == {"points": 5, "streak": 1, "already": False}
+    assert me.post(shop_path(merchant, "my/points/sign-in"))["already"] is True
+    page = me.get(shop_path(merchant, "my/points"))
+    assert (page["balance"], page["streak"], page["signed_in_today"]) == (5, 1, True)
+    assert [e["kind"] for e in page["entries"]] == ["sign_in"]

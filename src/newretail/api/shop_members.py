@@ -21,9 +21,10 @@ from newretail.api.shop_auth import MEMBER_AUTH, client_ip, member_of
 from newretail.core.errors import not_found
 from newretail.members.actions import addresses as address_actions
 from newretail.members.actions import login as login_actions
+from newretail.members.actions.points import sign_in
 from newretail.members.actions.tokens import revoke_member_token, token_expires_at
 from newretail.members.models import Member
-from newretail.members.queries import member_addresses
+from newretail.members.queries import member_addresses, points_summary
 from newretail.orders.actions.cart import merge_carts
 
 router = Router(tags=["shop members"], auth=MEMBER_AUTH)
@@ -173,3 +174,49 @@ def delete_address(request, merchant_slug: str = Slug, address_id: int = Address
 @router.post("/{merchant_slug}/addresses/{address_id}/default", response={200: AddressOut, **ERRORS})
 def set_default_address(request, merchant_slug: str = Slug, address_id: int = AddressId):
     return address_actions.set_default_address(member=member_of(request), address_id=address_id)
+
+
+# --- points ----------------------------------------------------------------------------------
+
+
+class PointsEntryOut(Schema):
+    kind: str
+    points: int
+    created_at: dt.datetime
+
+
+class PointsOut(Schema):
+    balance: int
+    owed: int = Field(
+        ..., description="Taken back by a refund and not yet covered; the next earnings pay it."
+    )
+    streak: int = Field(..., description="Days signed in in a row, up to today.")
+    signed_in_today: bool
+    entries: list[PointsEntryOut]
+
+
+class SignInOut(Schema):
+    points: int
+    streak: int
+    already: bool = Field(..., description="Already signed in today: nothing new.")
+
+
+@router.get("/{merchant_slug}/my/points", response={200: PointsOut, **ERRORS})
+def my_points(request, merchant_slug: str = Slug):
+    member = member_of(request)
+    summary = points_summary(member)
+    return PointsOut(
+        balance=summary.balance,
+        owed=summary.owed,
+        streak=summary.streak,
+        signed_in_today=summary.signed_in_today,
+        entries=[
+            PointsEntryOut(kind=e.kind, points=e.points, created_at=e.created_at) for e in summary.entries
+        ],
+    )
+
+
+@router.post("/{merchant_slug}/my/points/sign-in", response={200: SignInOut, **ERRORS})
+def daily_sign_in(request, merchant_slug: str = Slug):
+    result = sign_in(member=member_of(request))
+    return SignInOut(points=result.points, streak=result.streak, already=result.already)

@@ -201,6 +201,10 @@ class PointsSettings(MerchantOwned):
     earn_on = models.CharField(
         _("points are earned"), max_length=10, choices=EarnOn.choices, default=EarnOn.COMPLETED
     )
+    # Daily sign-in (每日签到): points a day, and a bonus on every full streak of days.
+    signin_points = models.PositiveIntegerField(_("points per daily sign-in"), default=5)
+    signin_streak_days = models.PositiveIntegerField(_("days in a sign-in streak"), default=7)
+    signin_streak_bonus = models.PositiveIntegerField(_("bonus points for a full streak"), default=20)
 
     class Meta:
         verbose_name = _("points settings")
@@ -258,6 +262,7 @@ class PointsEntry(MerchantOwned):
 
     class Kind(models.TextChoices):
         EARN = "earn", _("Earned")
+        SIGN_IN = "sign_in", _("Daily sign-in")
         REVERSE = "reverse", _("Taken back (refund)")
         EXPIRE = "expire", _("Expired")
         SPEND = "spend", _("Spent")

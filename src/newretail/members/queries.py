@@ -3,9 +3,13 @@ member by phone)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
+from newretail.core import clock
 from newretail.core.privacy import mask_name, mask_phone
 from newretail.core.tenancy import get_owned, merchant_id_of
-from newretail.members.models import Member, MemberAddress
+from newretail.members.models import Member, MemberAddress, PointsAccount, PointsEntry
 from newretail.members.phones import mobile_or_none
 from newretail.tenancy.models import Merchant, User
 from newretail.tenancy.roles import Perm
@@ -43,3 +47,46 @@ def phone_for(actor: User, phone: str | None) -> str:
 def name_for(actor: User, name: str | None) -> str:
     """A name as ``actor`` may see it: whole for authorised staff, 张* for others."""
     return (name or "") if sees_personal_data(actor) else mask_name(name)
+
+
+@dataclass(frozen=True)
+class PointsSummary:
+    balance: int
+    owed: int
+    streak: int
+    signed_in_today: bool
+    entries: list[PointsEntry]
+
+
+def points_summary(member: Member, *, last: int = 20) -> PointsSummary:
+    """A member's points page: balance, what is owed, the sign-in streak and the latest entries."""
+    account = PointsAccount.objects.filter(member=member).first()
+    today = clock.now().astimezone(clock.DEFAULT_ZONE).date()
+    return PointsSummary(
+        balance=account.balance if account else 0,
+        owed=account.owed if account else 0,
+        streak=signin_streak(member, today),
+        signed_in_today=PointsEntry.objects.filter(member=member, reference=signin_reference(today)).exists(),
+        entries=list(PointsEntry.objects.filter(member=member).order_by("-id")[:last]),
+    )
+
+
+def signin_reference(day: dt.date) -> str:
+    return f"signin:{day.isoformat()}"
+
+
+def signin_streak(member: Member, today: dt.date) -> int:
+    """Consecutive days signed in, ending today (or yesterday when not yet today)."""
+    start = today - dt.timedelta(days=366)
+    days = {
+        dt.date.fromisoformat(ref.split(":", 1)[1])
+        for ref in PointsEntry.objects.filter(
+            member=member, kind=PointsEntry.Kind.SIGN_IN, reference__gte=signin_reference(start)
+        ).values_list("reference", flat=True)
+    }
+    day = today if today in days else today - dt.timedelta(days=1)
+    streak = 0
+    while day in days:
+        streak += 1
+        day -= dt.timedelta(days=1)
+    return streak

@@ -13,12 +13,14 @@ and paid first out of the next earnings. Batches expire at the end of the follow
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, Sum
 
 from newretail.core import clock
 from newretail.members.models import Member, PointsAccount, PointsBatch, PointsEntry, PointsSettings
+from newretail.members.queries import signin_reference, signin_streak
 
 
 def points_settings_for(merchant_id: int) -> PointsSettings:
@@ -48,7 +50,13 @@ def points_for(goods_fen: int, earn_per_yuan: int) -> int:
 
 @transaction.atomic
 def earn_points(
-    *, member: Member, points: int, reference: str, order_id: int | None = None, note: str = ""
+    *,
+    member: Member,
+    points: int,
+    reference: str,
+    order_id: int | None = None,
+    note: str = "",
+    kind: str = PointsEntry.Kind.EARN,
 ) -> int:
     """Add ``points`` once per ``reference``; what is owed is paid first. Returns points credited."""
     account = _account(member)
@@ -69,7 +77,7 @@ def earn_points(
     PointsEntry.objects.create(
         merchant_id=member.merchant_id,
         member=member,
-        kind=PointsEntry.Kind.EARN,
+        kind=kind,
         points=credited,
         batch=batch,
         order_id=order_id,
@@ -225,3 +233,42 @@ def expire_points(now: dt.datetime | None = None) -> int:
                 batches=due,
             )
     return total
+
+
+@dataclass(frozen=True)
+class SignIn:
+    points: int
+    streak: int
+    already: bool  # signed in before today: nothing new
+
+
+def sign_in(*, member: Member) -> SignIn:
+    """每日签到: ``signin_points`` once a local day, plus ``signin_streak_bonus`` on every full
+    streak of ``signin_streak_days`` days (day 7, 14, …); a missed day starts the streak again."""
+    settings = points_settings_for(member.merchant_id)
+    today = clock.now().astimezone(clock.DEFAULT_ZONE).date()
+    with transaction.atomic():
+        _account(member)  # the row lock: two taps at once sign in once
+        if _done(member, signin_reference(today)):
+            return SignIn(points=0, streak=signin_streak(member, today), already=True)
+        streak = signin_streak(member, today) + 1
+        bonus = (
+            settings.signin_streak_bonus
+            if settings.signin_streak_days and streak % settings.signin_streak_days == 0
+            else 0
+        )
+        points = earn_points(
+            member=member,
+            points=settings.signin_points + bonus,
+            reference=signin_reference(today),
+            kind=PointsEntry.Kind.SIGN_IN,
+        )
+        if points == 0:  # nothing credited (all went to what was owed): still mark the day
+            PointsEntry.objects.create(
+                merchant_id=member.merchant_id,
+                member=member,
+                kind=PointsEntry.Kind.SIGN_IN,
+                points=0,
+                reference=signin_reference(today),
+            )
+    return SignIn(points=points, streak=streak, already=False)
