@@ -74,13 +74,13 @@ class StatusIn(Schema):
 
 
 @router.get("/marketing/promotions", response={200: list[PromotionOut], **ERRORS})
-def list_promotions(request, status: str = Query("", max_length=10), kind: str = Query("", max_length=20)):
+def list_promotions(
+    request,
+    status: str = Query("", max_length=10),
+    kind: str = Query("", max_length=20),
+):
     actor = require_perm(actor_of(request), Perm.MARKETING_VIEW)
-    promotions = Promotion.objects.for_merchant(actor.merchant_id)
-    if status:
-        promotions = promotions.filter(status=status)
-    if kind:
-        promotions = promotions.filter(kind=kind)
+    promotions = reports.promotions_for(actor.merchant_id, now=clock.now(), kind=kind, status=status)
     return [promotion_out(p) for p in promotions[:500]]
 
 
@@ -227,7 +227,7 @@ def template_out(template: CouponTemplate) -> CouponTemplateOut:
 @router.get("/marketing/coupon-templates", response={200: list[CouponTemplateOut], **ERRORS})
 def list_templates(request):
     actor = require_perm(actor_of(request), Perm.MARKETING_VIEW)
-    return [template_out(t) for t in CouponTemplate.objects.for_merchant(actor.merchant_id)[:500]]
+    return [template_out(t) for t in reports.coupon_templates_for(actor.merchant_id, now=clock.now())[:500]]
 
 
 @router.post("/marketing/coupon-templates", response={201: CouponTemplateOut, **ERRORS})

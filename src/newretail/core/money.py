@@ -47,7 +47,10 @@ def format_fen(fen: int | None, *, symbol: str = "¥") -> str:
 
 
 def percent_of(fen: int, percent: Decimal | int | str) -> int:
-    """A share of an amount, rounded half-up to the fen (e.g. 8.5 折 = percent_of(x, 85))."""
+    """A share of an amount, rounded half-up to the fen (e.g. 8.5 折 = percent_of(x, 85)). Whole
+    percentages take an integer path (the pricing engine calls this in its inner loop)."""
+    if isinstance(percent, int) and not isinstance(percent, bool) and fen >= 0:
+        return (fen * percent + 50) // 100
     return int((Decimal(fen) * Decimal(percent) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 

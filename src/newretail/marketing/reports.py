@@ -148,3 +148,47 @@ def promotion_report(merchant_id: int) -> list[PromotionReportRow]:
         )
         for p in promotions
     ]
+
+
+TIMINGS = ("running", "upcoming", "ended")
+
+
+def timing_of(starts_at: dt.datetime, ends_at: dt.datetime, now: dt.datetime) -> str:
+    """Where ``now`` stands in a window ``[starts_at, ends_at)``: upcoming, running or ended."""
+    if now < starts_at:
+        return "upcoming"
+    return "running" if now < ends_at else "ended"
+
+
+def _in_timing(rows: QuerySet, timing: str, now: dt.datetime, start: str, end: str) -> QuerySet:
+    if timing == "running":
+        return rows.filter(**{f"{start}__lte": now, f"{end}__gt": now})
+    if timing == "upcoming":
+        return rows.filter(**{f"{start}__gt": now})
+    if timing == "ended":
+        return rows.filter(**{f"{end}__lte": now})
+    return rows
+
+
+def promotions_for(
+    merchant_id: int, *, now: dt.datetime, kind: str = "", status: str = "", timing: str = ""
+) -> QuerySet[Promotion]:
+    """The merchant's promotions filtered as the console list and the API filter them, newest first."""
+    rows = Promotion.objects.for_merchant(merchant_id)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if status:
+        rows = rows.filter(status=status)
+    return _in_timing(rows, timing, now, "starts_at", "ends_at").order_by("-pk")
+
+
+def coupon_templates_for(
+    merchant_id: int, *, now: dt.datetime, kind: str = "", status: str = "", timing: str = ""
+) -> QuerySet[CouponTemplate]:
+    """The merchant's coupon templates, filtered like ``promotions_for`` (by validity window)."""
+    rows = CouponTemplate.objects.for_merchant(merchant_id).select_related("exchange_sku__product")
+    if kind:
+        rows = rows.filter(kind=kind)
+    if status:
+        rows = rows.filter(status=status)
+    return _in_timing(rows, timing, now, "valid_from", "valid_until").order_by("-pk")

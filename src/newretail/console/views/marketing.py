@@ -20,20 +20,17 @@ from django.views.decorators.http import require_POST
 
 from newretail.catalog.queries import live_skus
 from newretail.console.decorators import console_view
+from newretail.console.forms.coupons import BulkIssueForm, CouponTemplateForm, RedeemCodesForm
 from newretail.console.forms.marketing import (
     CHANNEL_CHOICES,
     EVENT_LABELS,
-    BulkIssueForm,
     CouponFilterForm,
-    CouponTemplateForm,
     PromotionFilterForm,
-    PromotionForm,
-    RedeemCodesForm,
-    SampleCartForm,
     StatusForm,
     sku_label,
     sku_options,
 )
+from newretail.console.forms.promotions import PromotionForm, SampleCartForm
 from newretail.console.helpers import done, owned, raise_if_denied, refused
 from newretail.console.paging import paginate
 from newretail.core import clock
@@ -56,22 +53,6 @@ TIMING_LABELS = {
 }
 CHANNEL_LABELS = dict(CHANNEL_CHOICES)
 CLAIM_LINK_PATH = "/api/v1/shop/{slug}/coupons/claim-link"
-
-
-def _timing(starts_at: dt.datetime, ends_at: dt.datetime, now: dt.datetime) -> str:
-    if now < starts_at:
-        return "upcoming"
-    return "running" if now < ends_at else "ended"
-
-
-def _by_timing(rows, timing: str, now: dt.datetime, start: str, end: str):
-    if timing == "running":
-        return rows.filter(**{f"{start}__lte": now, f"{end}__gt": now})
-    if timing == "upcoming":
-        return rows.filter(**{f"{start}__gt": now})
-    if timing == "ended":
-        return rows.filter(**{f"{end}__lte": now})
-    return rows
 
 
 def _back(request, default: str) -> str:
@@ -105,16 +86,17 @@ def promotion_list(request):
     actor = request.user
     form = PromotionFilterForm(request.GET or None)
     now = clock.now()
-    rows = Promotion.objects.for_merchant(actor.merchant_id)
-    if form.value("kind"):
-        rows = rows.filter(kind=form.value("kind"))
-    if form.value("status"):
-        rows = rows.filter(status=form.value("status"))
-    rows = _by_timing(rows, form.value("timing"), now, "starts_at", "ends_at")
-    page = paginate(request, rows.order_by("-pk"))
+    rows = reports.promotions_for(
+        actor.merchant_id,
+        now=now,
+        kind=form.value("kind"),
+        status=form.value("status"),
+        timing=form.value("timing"),
+    )
+    page = paginate(request, rows)
     page["page_obj"].object_list = promotions = list(page["page_obj"].object_list)
     for promotion in promotions:
-        promotion.timing = _timing(promotion.starts_at, promotion.ends_at, now)
+        promotion.timing = reports.timing_of(promotion.starts_at, promotion.ends_at, now)
         promotion.timing_label = TIMING_LABELS[promotion.timing]
     context = {
         "form": form,
@@ -258,17 +240,18 @@ def coupon_template_list(request):
     actor = request.user
     form = CouponFilterForm(request.GET or None)
     now = clock.now()
-    rows = CouponTemplate.objects.for_merchant(actor.merchant_id).select_related("exchange_sku__product")
-    if form.value("kind"):
-        rows = rows.filter(kind=form.value("kind"))
-    if form.value("status"):
-        rows = rows.filter(status=form.value("status"))
-    rows = _by_timing(rows, form.value("timing"), now, "valid_from", "valid_until")
-    page = paginate(request, rows.order_by("-pk"))
+    rows = reports.coupon_templates_for(
+        actor.merchant_id,
+        now=now,
+        kind=form.value("kind"),
+        status=form.value("status"),
+        timing=form.value("timing"),
+    )
+    page = paginate(request, rows)
     page["page_obj"].object_list = templates = list(page["page_obj"].object_list)
     for template in templates:
         template.value_text = coupon_value(template)
-        template.timing = _timing(template.valid_from, template.valid_until, now)
+        template.timing = reports.timing_of(template.valid_from, template.valid_until, now)
         template.timing_label = TIMING_LABELS[template.timing]
     context = {
         "form": form,
@@ -343,7 +326,7 @@ def claim_link(request, template: CouponTemplate) -> dict:
 def coupon_template_detail(request, pk: int):
     actor = request.user
     template = _template(request, pk)
-    timing = _timing(template.valid_from, template.valid_until, clock.now())
+    timing = reports.timing_of(template.valid_from, template.valid_until, clock.now())
     context = {
         "template": template,
         "value_text": coupon_value(template),

@@ -4,7 +4,6 @@ computes a price. Read in this order: ``types`` (what goes in and out), ``offers
 coupons as values), ``engine`` (the pipeline), then one module per step."""
 
 from newretail.marketing.pricing.arithmetic import format_distance, format_rate, line_amount_fen
-from newretail.marketing.pricing.coupons import CouponChoice, best_coupons
 from newretail.marketing.pricing.engine import PIPELINE, price_cart
 from newretail.marketing.pricing.item_price import apply_item_price
 from newretail.marketing.pricing.offers import (
@@ -21,6 +20,7 @@ from newretail.marketing.pricing.offers import (
 from newretail.marketing.pricing.order_promotions import gift_line_id
 from newretail.marketing.pricing.shipping import apply_shipping
 from newretail.marketing.pricing.state import PricingState
+from newretail.marketing.pricing.suggestions import CouponChoice, best_coupons
 from newretail.marketing.pricing.types import (
     CHANNELS,
     FULFILMENTS,

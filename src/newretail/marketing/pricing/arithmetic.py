@@ -14,11 +14,6 @@ def line_amount_fen(unit_price_fen: int, quantity: int, *, sold_by_weight: bool)
     return unit_price_fen * quantity
 
 
-def percent_half_up(amount: int, rate_percent: int) -> int:
-    """``amount × rate%`` rounded half-up to the fen (8.8折 of 1999 fen = 1759.12 -> 1759)."""
-    return (amount * rate_percent + 50) // 100
-
-
 def part_of(amount: int, quantity: int, pieces: int) -> int:
     """What ``pieces`` of a line of ``quantity`` pieces costing ``amount`` are worth (rounded
     down, so the parts of a line never add up to more than the line)."""

@@ -1,4 +1,4 @@
-"""Step 4, coupons, and the best-coupon suggestion.
+"""Step 4, coupons (the best-coupon suggestion is in ``suggestions``).
 
 At most one goods coupon (满减券, 折扣券, 兑换券) plus one free-shipping coupon, unless the templates
 say they stack (stackable goods coupons combine with each other and with one that does not).
@@ -8,26 +8,29 @@ discounts, then cash (cheapest for the shopper, and deterministic). A coupon rea
 promotion barred coupons from, and takes a line at most to ¥0.
 
 A chosen coupon that does not apply is an error the shopper sees ("needs ¥59 of eligible goods"),
-never silently dropped; ``best_coupons`` is how a page picks coupons that do apply.
+never silently dropped; ``suggestions.best_coupons`` is how a page picks coupons that do apply.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
 
 from newretail.core.errors import DomainError
-from newretail.core.money import format_fen
+from newretail.core.money import format_fen, percent_of
 from newretail.marketing.errors import MarketingError
-from newretail.marketing.pricing.arithmetic import format_rate, part_of, percent_half_up
-from newretail.marketing.pricing.offers import NO_OFFERS, CouponKind, CouponOffer, Offers
+from newretail.marketing.pricing.arithmetic import format_rate, part_of
+from newretail.marketing.pricing.offers import CouponKind, CouponOffer
 from newretail.marketing.pricing.state import PricingState
-from newretail.marketing.pricing.types import Adjustment, CartLine, PricedCart, PricingContext, ShippingRules
+from newretail.marketing.pricing.types import Adjustment, PricingContext
 
-APPLY_ORDER = {CouponKind.EXCHANGE: 0, CouponKind.DISCOUNT: 1, CouponKind.CASH_OFF: 2, CouponKind.FREE_SHIPPING: 3}
+APPLY_ORDER = {
+    CouponKind.EXCHANGE: 0,
+    CouponKind.DISCOUNT: 1,
+    CouponKind.CASH_OFF: 2,
+    CouponKind.FREE_SHIPPING: 3,
+}
 
 
 def check_combination(coupons: Sequence[CouponOffer]) -> None:
@@ -108,13 +111,22 @@ def apply_coupons(state: PricingState) -> PricingState:
             shares = {targets[0]: -part_of(state.final[targets[0]], line.quantity, 1)}
         else:
             if coupon.kind == CouponKind.DISCOUNT:
-                off = current - percent_half_up(current, coupon.rate_percent)
+                off = current - percent_of(current, coupon.rate_percent)
                 if coupon.max_off_fen is not None:
                     off = min(off, coupon.max_off_fen)
             else:
                 off = min(coupon.off_fen, current)
             shares = state.spread(-off, line_ids) if off > 0 else {}
-        if state.adjust(source="coupon", kind="coupon", shares=shares, explanation=_explain(coupon), source_id=coupon.id) is None:
+        if (
+            state.adjust(
+                source="coupon",
+                kind="coupon",
+                shares=shares,
+                explanation=_explain(coupon),
+                source_id=coupon.id,
+            )
+            is None
+        ):
             raise _refuse(coupon)  # the lines are already free: the coupon would be wasted
         state.coupon_ids.append(coupon.id)
     return state
@@ -135,48 +147,3 @@ def apply_free_shipping_coupon(state: PricingState, fee_fen: int) -> None:
         )
     )
     state.coupon_ids.append(coupon.id)
-
-
-@dataclasses.dataclass(frozen=True)
-class CouponChoice:
-    coupons: tuple[CouponOffer, ...]
-    priced: PricedCart
-
-
-def best_coupons(
-    lines: Sequence[CartLine],
-    context: PricingContext,
-    rules: ShippingRules,
-    coupons: Iterable[CouponOffer],
-    *,
-    offers: Offers = NO_OFFERS,
-) -> CouponChoice:
-    """The combination of ``coupons`` (the member's, unused) giving the lowest payable amount for
-    this cart; on a tie, fewer coupons, then the ones that expire first. Prices every allowed
-    combination with the engine itself: one goods coupon that does not stack (or none), all
-    stackable ones that apply, one free-shipping coupon (or none)."""
-    from newretail.marketing.pricing.engine import price_cart
-
-    def price(chosen: tuple[CouponOffer, ...]) -> PricedCart | None:
-        try:
-            return price_cart(lines, dataclasses.replace(context, coupons=chosen), rules, offers=offers)
-        except DomainError:
-            return None
-
-    usable = [c for c in coupons if usable_here(c, context)]
-    plain_goods = [c for c in usable if c.kind in CouponKind.GOODS and not c.stackable]
-    shipping = [c for c in usable if c.kind == CouponKind.FREE_SHIPPING and not c.stackable]
-    stackable = [c for c in usable if c.stackable and price((c,)) is not None]
-    best: tuple[tuple[int, int, tuple], CouponChoice] | None = None
-    for goods, ship, stack in itertools.product([None, *plain_goods], [None, *shipping], [(), tuple(stackable)]):
-        chosen = tuple(c for c in (goods, ship, *stack) if c is not None)
-        priced = price(chosen)
-        if priced is None:
-            continue
-        used = tuple(c for c in chosen if c.id in priced.coupon_ids)
-        key = (priced.payable_fen, len(used), tuple(sorted((c.valid_until, c.id) for c in used)))
-        if best is None or key < best[0]:
-            best = (key, CouponChoice(coupons=used, priced=priced))
-    if best is None:  # the cart cannot be priced at all: let the caller see why
-        return CouponChoice(coupons=(), priced=price_cart(lines, context, rules, offers=offers))
-    return best[1]

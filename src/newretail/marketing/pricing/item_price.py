@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from newretail.core.money import format_fen
-from newretail.marketing.pricing.arithmetic import format_rate, line_amount_fen, percent_half_up
+from newretail.core.money import format_fen, percent_of
+from newretail.marketing.pricing.arithmetic import format_rate, line_amount_fen
 from newretail.marketing.pricing.offers import Kind, Promotion
 from newretail.marketing.pricing.state import PricingState
 
@@ -23,11 +23,15 @@ def promotion_unit_price(promotion: Promotion, sku_id: int, base_unit_fen: int) 
         return fixed
     if promotion.kind == Kind.MEMBER_PRICE or promotion.rate_percent >= 100:
         return None  # a member price is per SKU; a rate of 100% changes nothing
-    return percent_half_up(base_unit_fen, promotion.rate_percent)
+    return percent_of(base_unit_fen, promotion.rate_percent)
 
 
 def _explain(promotion: Promotion, unit_fen: int) -> str:
-    values = {"name": promotion.name, "price": format_fen(unit_fen), "rate": format_rate(promotion.rate_percent)}
+    values = {
+        "name": promotion.name,
+        "price": format_fen(unit_fen),
+        "rate": format_rate(promotion.rate_percent),
+    }
     if promotion.kind == Kind.LEVEL_DISCOUNT:
         return _("%(name)s: members pay %(rate)s/10") % values
     if promotion.kind == Kind.MEMBER_PRICE:
@@ -133,7 +137,9 @@ def apply_item_price(state: PricingState) -> PricingState:
             continue
         best_price, _rank, best = options[line_id][choice[line_id]]
         state.unit_price[line_id] = best_price
-        discount = state.final[line_id] - line_amount_fen(best_price, line.quantity, sold_by_weight=line.sold_by_weight)
+        discount = state.final[line_id] - line_amount_fen(
+            best_price, line.quantity, sold_by_weight=line.sold_by_weight
+        )
         if best is None:
             state.adjust(
                 source="campaign",

@@ -11,21 +11,25 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from newretail.core.money import format_fen
-from newretail.marketing.pricing.arithmetic import format_rate, part_of, percent_half_up
+from newretail.core.money import format_fen, percent_of
+from newretail.marketing.pricing.arithmetic import format_rate, part_of
 from newretail.marketing.pricing.offers import Kind, Promotion
 from newretail.marketing.pricing.state import ITEM_SET, PricingState
 from newretail.marketing.pricing.types import Hint
 
 
-def _apply(state: PricingState, promotion: Promotion, weights: dict[str, int], discount: int, explanation: str) -> None:
+def _apply(
+    state: PricingState, promotion: Promotion, weights: dict[str, int], discount: int, explanation: str
+) -> None:
     """Give ``discount`` (>0, at most the weights' sum) over the lines in ``weights``."""
     discount = state.allowance(promotion, min(discount, sum(weights.values())))
     if discount <= 0:
         return
     line_ids = sorted(weights)
     shares = state.spread(-discount, line_ids, [weights[line_id] for line_id in line_ids])
-    state.adjust(source="promotion", kind="item_set", shares=shares, explanation=explanation, source_id=promotion.id)
+    state.adjust(
+        source="promotion", kind="item_set", shares=shares, explanation=explanation, source_id=promotion.id
+    )
     state.mark(promotion, line_ids, step=ITEM_SET, discount_fen=discount)
 
 
@@ -47,6 +51,7 @@ def _multi_buy(state: PricingState, promotion: Promotion, line_ids: list[str]) -
         if pieces:
             _pieces_hint(state, promotion, size - pieces)
         return
+
     # Dearest pieces first; the per-piece price of a line is its amount over its quantity.
     def unit(line_id: str) -> tuple[int, str]:
         return (-(state.final[line_id] // state.cart[line_id].quantity), line_id)
@@ -121,7 +126,7 @@ def _nth_discount(state: PricingState, promotion: Promotion, line_ids: list[str]
         if discounted == 0:
             continue
         value = part_of(state.final[line_id], quantity, discounted)
-        off = value - percent_half_up(value, promotion.rate_percent)
+        off = value - percent_of(value, promotion.rate_percent)
         if off > 0:
             weights[line_id] = off
             discount += off

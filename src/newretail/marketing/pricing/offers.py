@@ -109,8 +109,14 @@ class Promotion:
     repeat: bool = False  # 每满: the (single) tier applies once per threshold reached
     gift_stock_left: int | None = None  # None: the gift SKU's own stock decides
 
-    def runs_for(self, context_channel: str, store_id: int | None, member_id: int | None,
-                 level_id: int | None, now: dt.datetime) -> bool:
+    def runs_for(
+        self,
+        context_channel: str,
+        store_id: int | None,
+        member_id: int | None,
+        level_id: int | None,
+        now: dt.datetime,
+    ) -> bool:
         """Whether this promotion is on for the cart's channel, store, shopper and time."""
         if not self.starts_at <= now < self.ends_at:
             return False

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from newretail.core.money import format_fen
-from newretail.marketing.pricing.arithmetic import format_rate, percent_half_up
+from newretail.core.money import format_fen, percent_of
+from newretail.marketing.pricing.arithmetic import format_rate
 from newretail.marketing.pricing.offers import Kind, Promotion, Tier
 from newretail.marketing.pricing.state import ORDER_DISCOUNT, PricingState
 from newretail.marketing.pricing.types import Adjustment, Hint, PricedLine, Reward
@@ -63,7 +63,9 @@ def _threshold_text(promotion: Promotion, threshold: int) -> str:
     return format_fen(threshold)
 
 
-def _discount(state: PricingState, promotion: Promotion, tier: Tier, line_ids: list[str], measure: int) -> None:
+def _discount(
+    state: PricingState, promotion: Promotion, tier: Tier, line_ids: list[str], measure: int
+) -> None:
     base = state.goods_final(line_ids)
     values = {"name": promotion.name, "threshold": _threshold_text(promotion, tier.threshold)}
     if promotion.kind == Kind.SPEND_OFF:
@@ -75,14 +77,20 @@ def _discount(state: PricingState, promotion: Promotion, tier: Tier, line_ids: l
         else:
             explanation = _("%(name)s: %(off)s off from %(threshold)s") % values
     else:
-        wanted = base - percent_half_up(base, tier.rate_percent)
+        wanted = base - percent_of(base, tier.rate_percent)
         values["rate"] = format_rate(tier.rate_percent)
         explanation = _("%(name)s: %(rate)s/10 from %(threshold)s") % values
     discount = state.allowance(promotion, min(wanted, base))
     if discount <= 0:
         return
     shares = state.spread(-discount, line_ids)
-    state.adjust(source="promotion", kind="order_discount", shares=shares, explanation=explanation, source_id=promotion.id)
+    state.adjust(
+        source="promotion",
+        kind="order_discount",
+        shares=shares,
+        explanation=explanation,
+        source_id=promotion.id,
+    )
     state.mark(promotion, line_ids, step=ORDER_DISCOUNT, discount_fen=discount)
 
 

@@ -70,8 +70,11 @@ def _waive(state: PricingState, fee_fen: int, threshold_fen: int | None) -> None
                 promotion_id=promotion.id,
                 short_fen=0 if promotion.counts_pieces else short,
                 short_quantity=short if promotion.counts_pieces else 0,
-                message=(_("Buy %(count)s more for free shipping") if promotion.counts_pieces
-                         else _("Add %(amount)s more for free shipping"))
+                message=(
+                    _("Buy %(count)s more for free shipping")
+                    if promotion.counts_pieces
+                    else _("Add %(amount)s more for free shipping")
+                )
                 % {"count": short, "amount": format_fen(short)},
             )
         )
@@ -101,7 +104,8 @@ def _express(state: PricingState) -> None:
                 "shipping_surcharge",
                 surcharge,
                 (),
-                _("Remote area surcharge %(fee)s (%(region)s)") % {"fee": format_fen(surcharge), "region": region},
+                _("Remote area surcharge %(fee)s (%(region)s)")
+                % {"fee": format_fen(surcharge), "region": region},
             )
         )
 

@@ -30,7 +30,11 @@ FREE_LINES_COUNT = frozenset({Kind.GIFT, Kind.ORDER_GIFT, Kind.FREE_SHIPPING})
 
 class PricingState:
     def __init__(
-        self, lines: Sequence[CartLine], context: PricingContext, rules: ShippingRules, offers: Offers = NO_OFFERS
+        self,
+        lines: Sequence[CartLine],
+        context: PricingContext,
+        rules: ShippingRules,
+        offers: Offers = NO_OFFERS,
     ):
         self.context = context
         self.rules = rules
@@ -57,7 +61,6 @@ class PricingState:
         self.taken: dict[str, set[str]] = {line_id: set() for line_id in self.line_ids}
         self.closed: set[str] = set()  # taken by an exclusive promotion
         self.no_coupons: set[str] = set()
-        self.free_shipping: Adjustment | None = None  # the waiver a promotion or coupon grants
         self.free_shipping_coupon_id: int | None = None
         self.coupon_ids: list[int] = []
         self.points_used = 0
@@ -115,7 +118,9 @@ class PricingState:
         """The lines of these SKUs (unordered)."""
         return [i for sku_id in sku_ids for i in self._lines_of_sku.get(sku_id, ())]
 
-    def open_lines(self, promotion: Promotion, *, step: str | None = None, pieces_only: bool = False) -> list[str]:
+    def open_lines(
+        self, promotion: Promotion, *, step: str | None = None, pieces_only: bool = False
+    ) -> list[str]:
         """Lines ``promotion`` may touch: in its scope, not taken by an exclusive promotion, not
         by another promotion of the same ``step``; an exclusive promotion takes untouched lines
         only; item sets count pieces, so weighed lines are out; a line at ¥0 has nothing left to
@@ -145,7 +150,9 @@ class PricingState:
             limits.append(left - given)
         return max(0, min(limits))
 
-    def mark(self, promotion: Promotion, line_ids: Sequence[str], *, step: str | None, discount_fen: int) -> None:
+    def mark(
+        self, promotion: Promotion, line_ids: Sequence[str], *, step: str | None, discount_fen: int
+    ) -> None:
         """Record that ``promotion`` applied to ``line_ids`` (for exclusivity, coupons, usage)."""
         for line_id in line_ids:
             self.touched[line_id].add(promotion.id)
@@ -193,7 +200,9 @@ class PricingState:
         self.adjustments.append(adjustment)
         return adjustment
 
-    def spread(self, amount_fen: int, line_ids: Sequence[str], weights: Sequence[int] | None = None) -> dict[str, int]:
+    def spread(
+        self, amount_fen: int, line_ids: Sequence[str], weights: Sequence[int] | None = None
+    ) -> dict[str, int]:
         """Split a discount (negative) over lines by largest remainder, in proportion to
         ``weights`` (default: the lines' current amounts). A discount never exceeds its weights,
         so no share exceeds its line."""

@@ -124,15 +124,6 @@ def _take(
     return taken
 
 
-def earned_for_order(member: Member, order_id: int) -> int:
-    return (
-        PointsEntry.objects.filter(member=member, order_id=order_id, kind=PointsEntry.Kind.EARN).aggregate(
-            n=Sum("points")
-        )["n"]
-        or 0
-    )
-
-
 @transaction.atomic
 def earn_for_order(*, member: Member, order_id: int, goods_fen: int, refunded_fen: int) -> int:
     """The order's points, once (``order:<id>:earn``)."""
@@ -159,19 +150,12 @@ def reverse_for_refund(
     earned = earned_entries.aggregate(n=Sum("points"))["n"] or 0
     if earned <= 0:
         return 0
-    already = -(
-        PointsEntry.objects.filter(member=member, order_id=order_id, kind=PointsEntry.Kind.REVERSE).aggregate(
-            n=Sum("points")
-        )["n"]
-        or 0
-    )
-    owed_before = (
-        PointsEntry.objects.filter(member=member, order_id=order_id, kind=PointsEntry.Kind.REVERSE).aggregate(
-            n=Sum("owed")
-        )["n"]
-        or 0
-    )
-    due = earned * min(refunded_goods_fen, goods_fen) // goods_fen - already - owed_before
+    reversed_ = PointsEntry.objects.filter(
+        member=member, order_id=order_id, kind=PointsEntry.Kind.REVERSE
+    ).aggregate(taken=Sum("points"), owed=Sum("owed"))
+    # Taken back so far: points out of batches, plus what was owed because the balance was short.
+    already = -(reversed_["taken"] or 0) + (reversed_["owed"] or 0)
+    due = earned * min(refunded_goods_fen, goods_fen) // goods_fen - already
     if due <= 0:
         return 0
     # The order's own batch first, then the others by expiry.

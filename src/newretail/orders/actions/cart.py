@@ -334,6 +334,7 @@ def view_cart(
             member=cart.member,
             coupon_ids=coupon_ids,
             now=now,
+            coupon_choices=True,
         )
     except DomainError as error:
         return CartView(cart=cart, items=view.items, problem=error)

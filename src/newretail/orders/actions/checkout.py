@@ -149,6 +149,7 @@ def quote_order(
     coupon_ids: Sequence[int] | None = (),
     now: dt.datetime | None = None,
     exhausted: frozenset[int] = frozenset(),
+    coupon_choices: bool = False,
 ) -> Quote:
     """Price cleaned ``lines`` with the merchant's running promotions and the member's chosen
     coupons, and choose their source (``orders.fulfilment``; an explicit ``warehouse_id`` is
@@ -159,7 +160,8 @@ def quote_order(
     bought line) is left out and the cart priced again without that promotion.
 
     ``coupon_ids=None`` asks for the best coupons of the member (``pricing.best_coupons``): the
-    checkout page preselects them."""
+    checkout page preselects them. ``coupon_choices`` also lists the member's usable coupons
+    (``Quote.coupons``) for the coupon picker; placing an order needs neither."""
     merchant_id = merchant_id_of(merchant)
     if channel not in Order.Channel.values:
         raise DomainError(OrderError.INVALID_CHANNEL, channel=channel)
@@ -195,33 +197,42 @@ def quote_order(
     )
     cart = cart_lines_for(merchant_id, store.pk if store else None, skus, lines)
     rules = pricing_rules_for(merchant_id)
-    usable = tuple(available_coupon_offers(merchant_id, member)) if member is not None else ()
+    wants_list = suggest or coupon_choices
+    usable = tuple(available_coupon_offers(merchant_id, member)) if member is not None and wants_list else ()
     if suggest and usable:
         chosen = best_coupons(cart, context, rules, usable, offers=inputs.offers).coupons
         context = dataclasses.replace(context, coupons=chosen)
     priced = price_cart(cart, context, rules, offers=inputs.offers)
-    ungivable = _ungivable_gifts(merchant_id, source.warehouse, priced, skus)
+    gifts = _gift_skus(merchant_id, priced, skus)
+    ungivable = _ungivable_gifts(merchant_id, source.warehouse, priced, skus, gifts)
     if ungivable:
         allowances = {**context.promotion_allowance_fen, **dict.fromkeys(ungivable, 0)}
         context = dataclasses.replace(context, promotion_allowance_fen=allowances)
         priced = price_cart(cart, context, rules, offers=inputs.offers)
+        gifts.update(_gift_skus(merchant_id, priced, {**skus, **gifts}))
     _check_totals(priced)
-    gift_ids = {line.sku_id for line in priced.lines if line.is_gift} - set(skus)
-    if gift_ids:
-        skus = {
-            **skus,
-            **{
-                sku.pk: sku
-                for sku in live_skus(merchant_id).select_related("product").filter(pk__in=gift_ids)
-            },
-        }
+    given = {line.sku_id for line in priced.lines if line.is_gift}
+    skus = {**skus, **{sku_id: gifts[sku_id] for sku_id in given}}
     return Quote(
         priced=priced, source=source, skus=skus, address=snapshot, coupons=usable, coupons_suggested=suggest
     )
 
 
+def _gift_skus(merchant_id: int, priced: PricedCart, known: Mapping[int, Sku]) -> dict[int, Sku]:
+    """The gift lines' SKUs not in ``known``, loaded with their products in one query (a gift
+    gone from the catalogue is simply not found)."""
+    wanted = {line.sku_id for line in priced.lines if line.is_gift} - set(known)
+    if not wanted:
+        return {}
+    return {sku.pk: sku for sku in live_skus(merchant_id).select_related("product").filter(pk__in=wanted)}
+
+
 def _ungivable_gifts(
-    merchant_id: int, warehouse: Warehouse, priced: PricedCart, skus: Mapping[int, Sku]
+    merchant_id: int,
+    warehouse: Warehouse,
+    priced: PricedCart,
+    bought: Mapping[int, Sku],
+    gifts: Mapping[int, Sku],
 ) -> set[int]:
     """Promotions whose gift cannot be given from ``warehouse``: the SKU is a bought line too
     (one order line per SKU), is gone from the catalogue, or is not in stock there."""
@@ -229,13 +240,12 @@ def _ungivable_gifts(
     for line in priced.lines:
         if not line.is_gift:
             continue
-        promotion_id = line.adjustments[0].source_id
         if (
-            line.sku_id in skus
-            or not live_skus(merchant_id).filter(pk=line.sku_id).exists()
+            line.sku_id in bought
+            or line.sku_id not in gifts
             or available_quantity(merchant_id, warehouse, line.sku_id) < line.quantity
         ):
-            found.add(promotion_id)
+            found.add(line.adjustments[0].source_id)
     return found
 
 
