@@ -21,12 +21,14 @@ from newretail.core import clock
 from newretail.core.models import Event, EventDelivery, Job
 from newretail.core.testing import bearer, make_staff, make_store
 from newretail.tenancy.roles import Role
+from tests.analytics import isolation as analytics_isolation
 from tests.catalog import isolation as catalog_isolation
 from tests.catalog_io import isolation as catalog_io_isolation
 from tests.inventory import isolation as inventory_isolation
 from tests.marketing import isolation as marketing_isolation
 from tests.members import isolation as members_isolation
 from tests.orders import isolation as orders_isolation
+from tests.storefront import isolation as storefront_isolation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
@@ -286,4 +288,8 @@ CONSOLE_OBJECTS.update(marketing_isolation.CONSOLE_OBJECTS)
 API_PARAMS.update(marketing_isolation.API_PARAMS)
 API_BODIES.update(marketing_isolation.API_BODIES)
 MEMBER_PARAMS.update(marketing_isolation.MEMBER_PARAMS)
+WORLD_EXTENSIONS.append(storefront_isolation.build)
+CONSOLE_OBJECTS.update(storefront_isolation.CONSOLE_OBJECTS)
+WORLD_EXTENSIONS.append(analytics_isolation.build)
+CONSOLE_OBJECTS.update(analytics_isolation.CONSOLE_OBJECTS)
 MEMBER_BODIES.update(marketing_isolation.MEMBER_BODIES)

@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 
-import segno
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Header, Path, Query, Router, Schema, Status
@@ -36,6 +35,7 @@ from newretail.api.order_schemas import (
 from newretail.api.shop import Slug, _merchant
 from newretail.api.shop_auth import MEMBER_AUTH, MemberBearer, client_ip, member_of
 from newretail.core.errors import DomainError, not_found
+from newretail.core.qr import qr_svg_document
 from newretail.core.tenancy import get_owned
 from newretail.members.models import Member
 from newretail.orders import queries
@@ -447,8 +447,7 @@ def pickup_qr(request, merchant_slug: ShopSlug, order_id: PathId):
         Order.Status.READY_FOR_PICKUP,
     ):
         raise not_found()
-    svg = segno.make_qr(order.pickup_code, error="m").svg_inline(scale=6, border=2)
-    response = HttpResponse(svg, content_type="image/svg+xml")
+    response = HttpResponse(qr_svg_document(order.pickup_code), content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "newretail.orders",
     "newretail.payments",
     "newretail.payments.sandbox",
+    "newretail.analytics",
+    "newretail.storefront",
     "newretail.console",
     "newretail.api",
     "newretail.demo",
@@ -67,9 +69,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "newretail.analytics.middleware.SourceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "newretail.storefront.middleware.MallHostMiddleware",
 ]
 
 ROOT_URLCONF = "newretail.config.urls"
@@ -90,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "newretail.console.context.console_context",
+                "newretail.storefront.context.mall_context",
             ],
             "builtins": ["newretail.core.templatetags.money"],
         },
@@ -224,6 +229,15 @@ PAYMENT_SANDBOX = env_bool("PAYMENT_SANDBOX", True)
 # makes stored credentials unreadable (they must be entered again).
 PAYMENT_SECRETS_KEY = os.environ.get("PAYMENT_SECRETS_KEY", "")
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "newretail.members.sms.LogSmsBackend")  # see members/sms.py
+
+# --- mall ------------------------------------------------------------------------------------
+# A single-merchant install names its merchant here (slug): "/" is then that merchant's mall and
+# the platform's list of malls is hidden. Empty with exactly one active merchant does the same;
+# with several, "/" lists their malls (商户入驻).
+MALL_MERCHANT = os.environ.get("MALL_MERCHANT", "")
+
+# Share posters are drawn with this CJK font (Debian: fonts-wqy-microhei).
+POSTER_FONT_PATH = os.environ.get("POSTER_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 # Name shown in titles and the console header.
 PLATFORM_NAME = _("NewRetail")

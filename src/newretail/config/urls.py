@@ -2,23 +2,27 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.http import HttpResponse
+from django.templatetags.static import static as static_url
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from newretail.api.urls import api
+from newretail.storefront.views import platform
 
 
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
+# Routes of the platform itself; a merchant's own mall host serves them too (storefront.host_urls).
+platform_patterns = [
     path("healthz", healthz),
+    # Browsers ask for /favicon.ico on pages that name none (the sandbox cashier, raw API answers).
+    path("favicon.ico", RedirectView.as_view(url=static_url("img/favicon.svg"), permanent=True)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+    path("api/docs", platform.api_docs),
     path("console/", include("newretail.console.urls")),
     *([path("sandbox/", include("newretail.payments.sandbox.urls"))] if settings.PAYMENT_SANDBOX else []),
     path("payments/", include("newretail.payments.views")),
@@ -27,4 +31,14 @@ urlpatterns = [
 if settings.DEBUG:
     # Uploaded pictures in development; in production the web server or a CDN serves MEDIA_ROOT
     # (docs/deploy.md).
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    platform_patterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+urlpatterns = [
+    # "/": the single merchant's mall, or the platform's list of malls (商户入驻).
+    path("", platform.index, name="platform_index"),
+    path("robots.txt", platform.robots, name="platform_robots"),
+    *platform_patterns,
+    path("m/<slug:merchant_slug>/", include("newretail.storefront.urls")),
+]
+
+handler404 = platform.page_not_found

@@ -61,7 +61,13 @@ NAV: tuple[NavSection, ...] = (
             NavItem(_("Promotions"), "console:promotion_list", Perm.MARKETING_VIEW),
             NavItem(_("Coupons"), "console:coupon_template_list", Perm.MARKETING_VIEW),
             NavItem(_("Marketing reports"), "console:marketing_reports", Perm.MARKETING_VIEW),
+            NavItem(_("Share posters"), "console:poster_list", Perm.MARKETING_VIEW),
+            NavItem(_("Traffic sources"), "console:source_report", Perm.MARKETING_VIEW),
         ),
+    ),
+    NavSection(
+        _("Mall"),
+        (NavItem(_("Shop decoration"), "console:decoration_pages", Perm.MALL_DECORATE),),
     ),
     NavSection(
         _("Organisation"),

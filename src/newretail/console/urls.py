@@ -6,6 +6,7 @@ from newretail.console.views import (
     catalog,
     catalog_images,
     catalog_io,
+    decoration,
     events,
     home,
     inventory,
@@ -14,6 +15,8 @@ from newretail.console.views import (
     orders,
     organisation,
     payments,
+    posters,
+    sources,
 )
 
 app_name = "console"
@@ -32,4 +35,7 @@ urlpatterns = [
     *after_sales.urlpatterns,
     *payments.urlpatterns,
     *marketing.urlpatterns,
+    *posters.urlpatterns,
+    *sources.urlpatterns,
+    *decoration.urlpatterns,
 ]

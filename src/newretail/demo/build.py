@@ -16,9 +16,11 @@ from django.conf import settings
 from django.db import transaction
 
 from newretail.demo.catalog_step import build_catalog
+from newretail.demo.decoration_step import build_decoration
 from newretail.demo.inventory_step import build_inventory
 from newretail.demo.marketing_step import build_marketing
 from newretail.demo.orders_step import build_orders
+from newretail.demo.posters_step import build_posters
 from newretail.tenancy.actions.staff import create_merchant, create_staff
 from newretail.tenancy.actions.stores import create_store, create_warehouse
 from newretail.tenancy.models import Merchant, Store, User
@@ -80,7 +82,14 @@ STAFF = [
 
 # Each step builds one domain's demo data through its actions: step(owner, context). Later
 # domains (members, orders, campaigns) add theirs here, in dependency order.
-STEPS: list[Callable[[User, dict], None]] = [build_catalog, build_inventory, build_marketing, build_orders]
+STEPS: list[Callable[[User, dict], None]] = [
+    build_catalog,
+    build_inventory,
+    build_marketing,
+    build_orders,
+    build_posters,
+    build_decoration,  # after marketing: its seckill block shows the demo's limited-time discount
+]
 
 
 def demo_logins() -> list[str]:

@@ -1,8 +1,9 @@
-"""Marketing: shipping settings, promotions, coupon templates, the coupons members hold, redeem codes."""
+"""Marketing: shipping settings, promotions, coupon templates, the coupons members hold, redeem codes,
+share posters."""
 
 from __future__ import annotations
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -357,3 +358,67 @@ class RedeemCode(MerchantOwned):
         constraints = [
             models.UniqueConstraint(fields=["merchant", "code"], name="redeem_code_unique_per_merchant")
         ]
+
+
+COLOR_VALIDATOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb."))
+
+
+class Poster(MerchantOwned):
+    """A share poster (分享海报, 云设计): a layout from ``marketing.posters.layouts`` filled with the
+    merchant's texts, colours and picture, with a QR code of its target page carrying the
+    poster's own source tag, so the visits and orders it brings are attributed to it. Written
+    through ``marketing.posters.actions``; ``rendered`` is the PNG of the latest save."""
+
+    class Target(models.TextChoices):
+        PRODUCT = "product", _("Product")
+        PROMOTION = "promotion", _("Promotion")
+        COUPON = "coupon", _("Coupon")
+        STORE = "store", _("Store")
+        HOME = "home", _("Mall home")
+
+    name = models.CharField(_("name"), max_length=60)
+    layout = models.CharField(_("template"), max_length=32)
+    target = models.CharField(_("opens"), max_length=16, choices=Target.choices, default=Target.HOME)
+    product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("product"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    promotion = models.ForeignKey(
+        Promotion, verbose_name=_("promotion"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    coupon_template = models.ForeignKey(
+        CouponTemplate, verbose_name=_("coupon"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    store = models.ForeignKey(
+        "tenancy.Store", verbose_name=_("store"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # {"title", "subtitle", "price", "body", "badge", "cta"}: what the merchant typed.
+    texts = models.JSONField(_("texts"), default=dict, blank=True)
+    primary_color = models.CharField(_("main colour"), max_length=7, validators=[COLOR_VALIDATOR])
+    accent_color = models.CharField(_("accent colour"), max_length=7, validators=[COLOR_VALIDATOR])
+    image = models.ImageField(_("picture"), upload_to="posters/pictures/%Y/%m/", blank=True)
+    rendered = models.ImageField(_("poster image"), upload_to="posters/%Y/%m/", blank=True)
+    source_tag = models.ForeignKey(
+        "analytics.SourceTag", verbose_name=_("source tag"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "tenancy.User", verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("poster")
+        verbose_name_plural = _("posters")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def target_id(self) -> int | None:
+        return {
+            self.Target.PRODUCT: self.product_id,
+            self.Target.PROMOTION: self.promotion_id,
+            self.Target.COUPON: self.coupon_template_id,
+            self.Target.STORE: self.store_id,
+        }.get(self.target)

@@ -207,3 +207,13 @@ def staff_after_sale_actions(actor: User, after_sale: AfterSale) -> dict[str, bo
         "reject": decide and after_sale.status in (AS.REQUESTED, AS.AWAITING_RETURN),
         "receive": decide and after_sale.status == AS.AWAITING_RETURN,
     }
+
+
+def event_label(kind: str) -> str:
+    """The timeline's words for an order event ("created" or the status it moved to)."""
+    if kind == "created":
+        return str(gettext_lazy("Order placed"))
+    try:
+        return str(Order.Status(kind).label)
+    except ValueError:
+        return kind

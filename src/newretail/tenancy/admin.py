@@ -6,8 +6,8 @@ from newretail.tenancy.models import Merchant, Store, User, Warehouse
 
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "is_active", "created_at")
-    search_fields = ("name", "slug")
+    list_display = ("name", "slug", "mall_domain", "is_active", "created_at")
+    search_fields = ("name", "slug", "mall_domain")
 
 
 @admin.register(Store)

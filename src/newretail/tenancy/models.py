@@ -9,6 +9,10 @@ from newretail.core.fields import latitude_field, longitude_field
 from newretail.core.tenancy import MerchantOwned
 from newretail.tenancy.roles import STORE_BOUND_ROLES, Role, perms_for
 
+mall_domain_validator = RegexValidator(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+    _("A host name in lowercase, such as shop.example.com (no http://, no path)."),
+)
 slug_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9-]{1,39}$", _("Use 2-40 lowercase letters, digits or hyphens.")
 )
@@ -22,12 +26,22 @@ class Merchant(models.Model):
     slug = models.SlugField(_("slug"), max_length=40, unique=True, validators=[slug_validator])
     timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    # Multi-merchant mode: the merchant's own host for its mall (shop.example.com); empty means
+    # the mall is served at /m/<slug>/ on the platform's host.
+    mall_domain = models.CharField(
+        _("mall domain"), max_length=253, blank=True, default="", validators=[mall_domain_validator]
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("merchant")
         verbose_name_plural = _("merchants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mall_domain"], condition=~models.Q(mall_domain=""), name="merchant_mall_domain_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

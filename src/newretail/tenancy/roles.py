@@ -36,6 +36,7 @@ class Perm(models.TextChoices):
     MARKETING_VIEW = "marketing.view", _("View promotions, coupons and their reports")
     MARKETING_MANAGE = "marketing.manage", _("Create, edit, pause and resume promotions and coupons")
     COUPONS_ISSUE = "marketing.issue", _("Issue coupons to members and generate redeem codes")
+    MALL_DECORATE = "mall.decorate", _("Decorate the mall: pages, blocks, templates and theme colours")
     AUDIT_VIEW = "audit.view", _("View the audit log")
     SYSTEM_MANAGE = "system.manage", _("See and retry failed background deliveries")
 

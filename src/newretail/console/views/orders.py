@@ -36,6 +36,7 @@ from newretail.orders.actions import aftersales, lifecycle
 from newretail.orders.models import AfterSale, Order, OrderLine
 from newretail.orders.queries import (
     STATUS_GROUPS,
+    event_label,
     refundable_quantities,
     scoped_after_sales,
     scoped_orders,
@@ -50,7 +51,6 @@ from newretail.tenancy.roles import Perm
 
 S = Order.Status
 F = Order.Fulfilment
-EVENT_LABELS = {"created": gettext_lazy("Order placed"), **{status.value: status.label for status in S}}
 
 
 def _order(request, pk: int) -> Order:
@@ -165,9 +165,7 @@ def _detail(request, order: Order, *, ship_form=None, status: int = 200):
     member = None
     if order.member_id:
         member = {"name": name_for(actor, order.member.name), "phone": phone_for(actor, order.member.phone)}
-    events = [
-        {"event": event, "label": EVENT_LABELS.get(event.kind, event.kind)} for event in order.events.all()
-    ]
+    events = [{"event": event, "label": event_label(event.kind)} for event in order.events.all()]
     context = {
         "order": order,
         "lines": lines,

@@ -61,6 +61,7 @@ class Command(BaseCommand):
 
         base = f"http://{host}:{port}"
         self.stdout.write(self.style.SUCCESS("NewRetail is running"))
+        self.stdout.write(f"  mall      {base}/   (each merchant's mall at {base}/m/<slug>/)")
         self.stdout.write(f"  console   {base}/console/")
         self.stdout.write(f"  API docs  {base}/api/docs")
         self.stdout.write(f"  admin     {base}/admin/")

@@ -1,0 +1,45 @@
+"""The mall's pages (namespace ``storefront``), mounted at /m/<slug>/ by config.urls and at the
+root of a merchant's own host by storefront.host_urls. Views take ``merchant_slug`` only in path
+mode; ``mall_page`` resolves the merchant either way."""
+
+from django.urls import path
+
+from newretail.storefront.views import account, catalog, checkout, coupons, home, orders, seo, stores
+
+app_name = "storefront"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("pages/<slug:page_key>/", home.decorated_page, name="page"),
+    path("category/", catalog.categories, name="category"),
+    path("search/", catalog.search, name="search"),
+    path("p/<int:product_id>/", catalog.product, name="product"),
+    path("p/<int:product_id>/share/", catalog.share, name="share_product"),
+    path("cart/", checkout.cart, name="cart"),
+    path("cart/add/", checkout.add_to_cart, name="cart_add"),
+    path("cart/lines/<int:sku_id>/", checkout.update_line, name="cart_line"),
+    path("cart/accept-prices/", checkout.accept_prices, name="cart_accept_prices"),
+    path("checkout/", checkout.checkout, name="checkout"),
+    path("orders/", orders.order_list, name="orders"),
+    path("orders/<int:order_id>/", orders.order_detail, name="order"),
+    path("orders/<int:order_id>/pay/", orders.pay, name="pay"),
+    path("orders/<int:order_id>/cancel/", orders.cancel, name="order_cancel"),
+    path("orders/<int:order_id>/receipt/", orders.confirm_receipt, name="order_receipt"),
+    path("orders/<int:order_id>/after-sale/", orders.after_sale, name="after_sale"),
+    path("orders/<int:order_id>/pickup-qr.svg", orders.pickup_qr, name="pickup_qr"),
+    path("login/", account.login, name="login"),
+    path("logout/", account.logout, name="logout"),
+    path("me/", account.me, name="me"),
+    path("me/points/", account.points, name="my_points"),
+    path("me/addresses/", account.addresses, name="addresses"),
+    path("me/addresses/new/", account.address_form, name="address_new"),
+    path("me/addresses/<int:address_id>/", account.address_form, name="address_edit"),
+    path("me/coupons/", coupons.my_coupons, name="my_coupons"),
+    path("coupons/", coupons.claim_centre, name="coupons"),
+    path("coupons/<int:template_id>/claim/", coupons.claim, name="claim_coupon"),
+    path("coupons/redeem/", coupons.redeem, name="redeem_coupon"),
+    path("stores/", stores.store_list, name="stores"),
+    path("stores/choose/", stores.choose, name="choose_store"),
+    path("robots.txt", seo.robots, name="robots"),
+    path("sitemap.xml", seo.sitemap, name="sitemap"),
+]

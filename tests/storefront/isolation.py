@@ -1,0 +1,23 @@
+"""Decoration's part of the tenant isolation test (tests/test_isolation.py): a published home page
+per world and the console routes that address its page and version."""
+
+from __future__ import annotations
+
+from newretail.storefront.decoration import actions
+
+
+def build(owner, world: dict) -> dict:
+    page = actions.home_page(actor=owner)
+    actions.save_draft(actor=owner, page_id=page.pk, content={"blocks": [{"id": "b1", "type": "search"}]})
+    version = actions.publish_page(actor=owner, page_id=page.pk)
+    return {"mall_page": page, "mall_page_version": version}
+
+
+CONSOLE_OBJECTS: dict[str, str] = {
+    "decoration_editor": "mall_page",
+    "decoration_preview": "mall_page",
+    "decoration_starter": "mall_page",
+    "decoration_versions": "mall_page",
+    "decoration_version_preview": "mall_page_version",
+    "decoration_rollback": "mall_page_version",
+}
