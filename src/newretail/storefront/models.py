@@ -100,3 +100,24 @@ class MallTheme(MerchantOwned):
 
     def __str__(self) -> str:
         return f"{self.brand}/{self.accent}"
+
+
+class MallImage(MerchantOwned):
+    """A picture uploaded for decorating the mall (banners, hotspot images, rich text): the
+    merchant's image library (素材库). Blocks store its URL."""
+
+    image = models.ImageField(_("image"), upload_to="mall/%Y/%m/")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mall image")
+        verbose_name_plural = _("mall images")
+        ordering = ["-id"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.contrib import messages
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_POST
 from newretail.console.decorators import console_view
 from newretail.console.helpers import done, failed, owned, raise_if_denied
 from newretail.core.errors import DomainError
-from newretail.storefront.decoration import actions, queries
+from newretail.storefront.decoration import actions, images, queries
 from newretail.storefront.decoration.blocks import (
     BLOCK_LABELS,
     PageInvalid,
@@ -34,7 +35,7 @@ from newretail.storefront.decoration.blocks import (
 from newretail.storefront.decoration.errors import DecorationError
 from newretail.storefront.decoration.render import render_content
 from newretail.storefront.decoration.starters import STARTERS
-from newretail.storefront.models import MallPage, MallPageVersion
+from newretail.storefront.models import MallImage, MallPage, MallPageVersion
 from newretail.storefront.theme import clean_colour, theme_for
 from newretail.tenancy.roles import Perm
 
@@ -324,7 +325,46 @@ def theme_edit(request):
     return render(request, "console/decoration/theme.html", {"form": form, "theme": current})
 
 
+@console_view(DECORATE)
+def image_library(request):
+    """The image library (素材库): upload pictures and copy their addresses into blocks."""
+    actor = request.user
+    if request.method == "POST":
+        upload = request.FILES.get("image")
+        if upload is None:
+            messages.error(request, _("Choose a picture to upload."))
+        else:
+            try:
+                images.upload_mall_image(actor=actor, upload=upload)
+            except DomainError as error:
+                raise_if_denied(error)
+                messages.error(request, error.message)
+            else:
+                return done(
+                    request,
+                    _("Picture uploaded: copy its address into a block."),
+                    reverse("console:decoration_images"),
+                )
+    library = MallImage.objects.filter(merchant_id=actor.merchant_id)[:200]
+    return render(request, "console/decoration/images.html", {"images": library})
+
+
+@require_POST
+@console_view(DECORATE)
+def image_delete(request, pk: int):
+    try:
+        images.delete_mall_image(actor=request.user, image_id=pk)
+    except DomainError as error:
+        raise_if_denied(error)
+        if error.status == 404:
+            raise
+        return failed(request, error, reverse("console:decoration_images"))
+    return done(request, _("Picture deleted."), reverse("console:decoration_images"))
+
+
 urlpatterns = [
+    path("mall/images/", image_library, name="decoration_images"),
+    path("mall/images/<int:pk>/delete/", image_delete, name="decoration_image_delete"),
     path("mall/pages/", page_list, name="decoration_pages"),
     path("mall/pages/new/", page_create, name="decoration_page_new"),
     path("mall/pages/<int:pk>/", page_editor, name="decoration_editor"),
