@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from PIL import Image
 
 from newretail.core import clock
 from newretail.core.testing import PASSWORD
@@ -129,3 +130,17 @@ def test_templates_render_on_a_phone_without_script_errors(open_page, owner, mer
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the page is {width}px wide"
     screenshot(page, f"decoration-starter-{starter}-360")
+
+
+def test_upload_a_banner_to_the_image_library(open_page, owner, tmp_path):
+    banner = tmp_path / "banner.png"
+    Image.new("RGB", (750, 300), (228, 57, 60)).save(banner)
+    page, _errors = open_page(viewport=DESKTOP)
+    login(page, owner.username, PASSWORD)
+    page.goto("/console/mall/images/")
+    page.set_input_files("input[name=image]", str(banner))
+    page.click("#dc-image-upload button[type=submit]")
+    page.wait_for_selector("#dc-images img")
+    address = page.locator("#dc-images input[readonly]").first.input_value()
+    assert address.startswith("/media/mall/") and address.endswith(".png")
+    screenshot(page, "decoration-image-library-1366")
