@@ -25,7 +25,7 @@ from newretail.core.models import AuditEntry
 from newretail.core.testing import make_merchant, make_staff, make_store
 from newretail.marketing.actions.coupons import create_coupon_template
 from newretail.marketing.actions.promotions import create_promotion
-from newretail.storefront.decoration import actions, blocks
+from newretail.storefront.decoration import actions, blocks, images
 from newretail.storefront.decoration.blocks import BLOCK_MODELS, EDITOR_FIELDS, PageInvalid, validate_page
 from newretail.storefront.decoration.render import render_content, render_published
 from newretail.storefront.decoration.sanitize import sanitize_html
@@ -33,6 +33,7 @@ from newretail.storefront.decoration.starters import STARTERS
 from newretail.storefront.models import MallPage, MallPageVersion
 from newretail.storefront.theme import DEFAULT_THEME, theme_for
 from newretail.tenancy.roles import Role
+from tests.orders.isolation import png_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -584,7 +585,8 @@ def _objects(owner) -> dict[str, object]:
     page = actions.home_page(actor=owner)
     actions.save_draft(actor=owner, page_id=page.pk, content=page_of({"type": "search"}))
     version = actions.publish_page(actor=owner, page_id=page.pk)
-    return {"page": page, "version": version}
+    picture = images.upload_mall_image(actor=owner, upload=png_upload())
+    return {"page": page, "version": version, "image": picture}
 
 
 ROUTE_OBJECTS = {
@@ -594,6 +596,7 @@ ROUTE_OBJECTS = {
     "decoration_versions": "page",
     "decoration_version_preview": "version",
     "decoration_rollback": "version",
+    "decoration_image_delete": "image",
 }
 
 

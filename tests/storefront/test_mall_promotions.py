@@ -13,8 +13,11 @@ from newretail.catalog.search import index_products
 from newretail.core import clock
 from newretail.marketing.actions.coupons import claim_coupon, create_coupon_template
 from newretail.marketing.actions.promotions import create_promotion
+from newretail.members.actions.points import earn_points
 from newretail.members.models import Member
+from newretail.members.queries import points_balance
 from newretail.members.testing import next_phone
+from newretail.orders.models import Order
 from tests.storefront.conftest import mall
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +107,22 @@ def test_my_coupons_by_state(web, merchant, owner):
     assert "满5减1" not in web.text(mall(merchant, "me/coupons/?state=used"))
     assert "满5减1" not in web.text(mall(merchant, "me/coupons/?state=expired"))
     web.get(mall(merchant, "me/coupons/?state=<script>"))  # unknown state: the default tab
+
+
+def test_checkout_pays_with_points_when_the_shopper_asks(web, merchant, store, cola):
+    phone = next_phone()
+    web.login(merchant, phone)
+    member = Member.objects.get(phone=phone)
+    earn_points(member=member, points=800, reference="test:gift")
+    _add(web, merchant, cola, 2)  # ¥9.00 at the store price
+    url = mall(merchant, f"checkout/?fulfilment=pickup&store={store.pk}")
+    plain = web.text(url)
+    assert "使用积分（共 800 积分）" in plain and 'name="points_to_use"' not in plain
+    page_url = url + "&points=1"
+    html = web.text(page_url)
+    assert "使用 450 积分，抵扣 ¥4.50" in html and "data-payable>¥4.50<" in html  # at most 50%
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    assert fields["points_to_use"] == "450"
+    web.post(mall(merchant, "checkout/"), fields, page=page_url)
+    order = Order.objects.get(member=member)
+    assert order.payable_fen == 450 and points_balance(member) == 350

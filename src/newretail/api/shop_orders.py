@@ -227,6 +227,12 @@ class CheckoutIn(Schema):
     coupon_ids: list[Id] | None = Field(
         None, max_length=5, description="Coupons to use; leave out to get the best combination chosen."
     )
+    points_to_use: int = Field(
+        0,
+        ge=0,
+        le=1_000_000_000,
+        description="Points to pay with (capped by the shop's rule; at most the balance).",
+    )
 
 
 class PricedLineOut(Schema):
@@ -280,6 +286,8 @@ class PreviewOut(Schema):
         [], description="The member's usable coupons; chosen ones applied."
     )
     coupons_suggested: bool = Field(False, description="True when the chosen coupons are our best pick.")
+    points_used: int = Field(0, description="Points the order would spend.")
+    points_fen: int = Field(0, description="What those points take off.")
     rewards: list[str] = Field([], description="What the order earns after payment (下单有礼).")
 
 
@@ -306,6 +314,7 @@ def checkout_preview(request, body: CheckoutIn, merchant_slug: ShopSlug):
         store_id=body.store_id,
         address=_address(member, body),
         coupon_ids=body.coupon_ids,
+        points_to_use=body.points_to_use if member is not None else 0,
     )
     if view.quote is None:
         return PreviewOut(
@@ -350,6 +359,8 @@ def checkout_preview(request, body: CheckoutIn, merchant_slug: ShopSlug):
             for c in view.quote.coupons
         ],
         coupons_suggested=view.quote.coupons_suggested,
+        points_used=priced.points_used,
+        points_fen=priced.points_fen,
         rewards=[reward.explanation for reward in priced.rewards],
         goods_list_fen=priced.goods_list_fen,
         discount_fen=priced.discount_fen,
@@ -373,6 +384,9 @@ class PlaceOrderIn(Schema):
         description="The payable the shopper saw in the preview; a different price refuses the order.",
     )
     coupon_ids: list[Id] = Field([], max_length=5, description="The coupons to use (from the preview).")
+    points_to_use: int = Field(
+        0, ge=0, le=1_000_000_000, description="The points to pay with (from the preview)."
+    )
 
 
 class OrderPage(Schema):
@@ -399,6 +413,7 @@ def place_order(request, body: PlaceOrderIn, merchant_slug: ShopSlug, idempotenc
         idempotency_key=idempotency_key,
         expected_payable_fen=body.expected_payable_fen,
         coupon_ids=body.coupon_ids,
+        points_to_use=body.points_to_use,
     )
     return Status(201, order_out(queries.for_display(order), show_pickup_code=True))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 
@@ -23,8 +24,11 @@ from newretail.marketing.loading import (
     running_promotions,
 )
 from newretail.marketing.models import Coupon, ShippingSettings
-from newretail.marketing.pricing import CartLine, CouponOffer, Offers, ShippingRules
+from newretail.marketing.pricing import CartLine, CouponOffer, Offers, PointsRule, ShippingRules
+from newretail.members.actions.points import points_settings_for
+from newretail.members.errors import MemberError
 from newretail.members.models import Member
+from newretail.members.queries import points_balance
 
 RULES_FIELDS = tuple(field.name for field in ShippingRules.__dataclass_fields__.values())
 # Bounded staleness even if an invalidation were lost (e.g. a cache outage during a save).
@@ -147,3 +151,27 @@ def cart_lines_for(
         )
         for sku_id, quantity in lines
     ]
+
+
+def points_rule_for(merchant_id: int) -> PointsRule | None:
+    """How points pay at this merchant's checkout (its points settings), or None when they cannot."""
+    settings = points_settings_for(merchant_id)
+    if not settings.redeem_per_yuan:
+        return None
+    return PointsRule(
+        points_per_yuan=settings.redeem_per_yuan,
+        max_share_percent=settings.redeem_max_percent,
+        min_points=settings.redeem_min_points,
+    )
+
+
+def points_context(merchant_id: int, member: Member | None, wanted: int) -> dict[str, Any]:
+    """The points part of a pricing context: nothing unless a member asks to pay with points;
+    asking for more than they hold is ``members.points_not_enough`` (the engine then caps what
+    may be used by the merchant's rule)."""
+    if wanted <= 0:
+        return {}
+    balance = points_balance(member) if member is not None else 0
+    if wanted > balance:
+        raise DomainError(MemberError.POINTS_NOT_ENOUGH, balance=balance, points=wanted)
+    return {"points_to_use": wanted, "points_rule": points_rule_for(merchant_id)}

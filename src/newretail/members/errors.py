@@ -79,3 +79,8 @@ class MemberError(ErrorCode):
         _("An address book holds at most {limit} addresses. Delete one first."),
         409,
     )
+    POINTS_NOT_ENOUGH = (
+        "members.points_not_enough",
+        _("You have {balance} points: not enough to use {points}."),
+        400,
+    )

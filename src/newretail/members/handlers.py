@@ -1,5 +1,6 @@
 """Members' subscribers to order events (registered when the app is ready; the order core
-imports none of this): points earned once per order, taken back on refunds."""
+imports none of this): points earned once per order, taken back on refunds; points an order
+spent given back when it is cancelled, closed unpaid or refunded."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from django.db.models import Sum
 
 from newretail.core.events import subscribe
 from newretail.core.models import Event
-from newretail.members.actions.points import earn_for_order, points_settings_for, reverse_for_refund
+from newretail.members.actions.points import (
+    earn_for_order,
+    points_settings_for,
+    return_spent_points,
+    reverse_for_refund,
+)
 from newretail.members.models import Member, PointsSettings
 
 
@@ -58,4 +64,32 @@ def reverse_points(event: Event) -> None:
         refund_id=event.payload["refund_id"],
         goods_fen=goods,
         refunded_goods_fen=refunded,
+    )
+
+
+@subscribe("order.cancelled", handler="members.return_points_on_cancel")
+def return_points_on_cancel(event: Event) -> None:
+    member = _member(event)
+    if member is not None:
+        order_id = event.payload["order_id"]
+        return_spent_points(member=member, order_id=order_id, reference=f"order:{order_id}:return")
+
+
+@subscribe("order.closed", handler="members.return_points_on_close")
+def return_points_on_close(event: Event) -> None:
+    return_points_on_cancel(event)
+
+
+@subscribe("order.refunded", handler="members.return_points_on_refund")
+def return_points_on_refund(event: Event) -> None:
+    """A refund gives back the refunded share of the points the order spent (cumulative)."""
+    member = _member(event)
+    if member is None:
+        return
+    goods, refunded = _goods(event.payload["order_id"])
+    return_spent_points(
+        member=member,
+        order_id=event.payload["order_id"],
+        reference=f"refund:{event.payload['refund_id']}:return",
+        share=(refunded, goods) if not event.payload.get("fully_refunded") else (1, 1),
     )

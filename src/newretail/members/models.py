@@ -4,6 +4,7 @@ this module holds the identity and the address book that orders snapshot."""
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -205,6 +206,16 @@ class PointsSettings(MerchantOwned):
     signin_points = models.PositiveIntegerField(_("points per daily sign-in"), default=5)
     signin_streak_days = models.PositiveIntegerField(_("days in a sign-in streak"), default=7)
     signin_streak_bonus = models.PositiveIntegerField(_("bonus points for a full streak"), default=20)
+    # Paying with points (积分抵现) at checkout: ``redeem_per_yuan`` points are worth ¥1 (0: points
+    # cannot pay), for at most ``redeem_max_percent`` of the goods after discounts, and at least
+    # ``redeem_min_points`` in one order.
+    redeem_per_yuan = models.PositiveIntegerField(_("points worth ¥1 at checkout"), default=100)
+    redeem_max_percent = models.PositiveIntegerField(
+        _("most of the goods amount points may pay (%)"),
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    redeem_min_points = models.PositiveIntegerField(_("fewest points used in one order"), default=0)
 
     class Meta:
         verbose_name = _("points settings")
@@ -266,6 +277,7 @@ class PointsEntry(MerchantOwned):
         REVERSE = "reverse", _("Taken back (refund)")
         EXPIRE = "expire", _("Expired")
         SPEND = "spend", _("Spent")
+        RETURN = "return", _("Returned (order cancelled or refunded)")
 
     member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)

@@ -90,3 +90,8 @@ def signin_streak(member: Member, today: dt.date) -> int:
         streak += 1
         day -= dt.timedelta(days=1)
     return streak
+
+
+def points_balance(member: Member) -> int:
+    """The member's points balance now (0 without an account yet)."""
+    return PointsAccount.objects.filter(member=member).values_list("balance", flat=True).first() or 0

@@ -10,7 +10,9 @@ from django.http import QueryDict
 
 from newretail.catalog.models import ProductImage
 from newretail.core.errors import DomainError
+from newretail.marketing.queries import points_rule_for
 from newretail.members.models import Member
+from newretail.members.queries import points_balance
 from newretail.orders.actions import cart as carts
 from newretail.orders.actions.cart import CartView
 from newretail.orders.models import Cart
@@ -33,6 +35,7 @@ class Choice:
     store_id: int | None = None
     address_id: int | None = None
     coupon_ids: tuple[int, ...] | None = None
+    use_points: bool = False
 
     @classmethod
     def from_query(cls, query: QueryDict, *, default_store_id: int | None = None) -> Choice:
@@ -50,6 +53,7 @@ class Choice:
             store_id=_id(query.get("store")) or default_store_id,
             address_id=_id(query.get("address")),
             coupon_ids=coupon_ids,
+            use_points=query.get("points") == "1",
         )
 
     def with_address(self, address_id: int | None) -> Choice:
@@ -64,6 +68,7 @@ class Choice:
             "coupons": None
             if self.coupon_ids is None
             else (",".join(str(c) for c in self.coupon_ids) or "none"),
+            "points": "1" if self.use_points else None,
         }
         values.update(changes)
         query = QueryDict(mutable=True)
@@ -164,6 +169,8 @@ class CheckoutPage:
     stores: list[locator.FoundStore] = field(default_factory=list)
     store: object | None = None
     ready: bool = False
+    points_balance: int = 0
+    points_rule: object | None = None
 
 
 def checkout_page(cart: Cart, member: Member, choice: Choice) -> CheckoutPage:
@@ -177,14 +184,20 @@ def checkout_page(cart: Cart, member: Member, choice: Choice) -> CheckoutPage:
             address = carts.address_snapshot(member, choice.address_id)
         except DomainError as problem:
             error = problem.message
+    balance = points_balance(member)
+    rule = points_rule_for(member.merchant_id)
     view = carts.view_cart(
         cart,
         fulfilment=choice.fulfilment,
         store_id=choice.store_id,
         address=address,
         coupon_ids=list(choice.coupon_ids) if choice.coupon_ids is not None else None,
+        # "Use my points": as many as the shop's rule lets pay for this order.
+        points_to_use=balance if choice.use_points and rule is not None else 0,
     )
     page = CheckoutPage(
+        points_balance=balance,
+        points_rule=rule,
         lines=cart_lines(view),
         problems=view.problems,
         error=error or (view.problem.message if view.problem else None),

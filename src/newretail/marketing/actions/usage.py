@@ -1,7 +1,8 @@
 """What an order takes from marketing when it is placed, and gives back when it is cancelled,
 closed unpaid or fully refunded.
 
-At creation (inside the order's transaction): one ``PromotionUsage`` per promotion that applied,
+At creation (inside the order's transaction): the points used are spent from the member's
+account (locked; ``members.points_not_enough`` rolls the order back); one ``PromotionUsage`` per promotion that applied,
 with the promotion's counters moved by a conditional UPDATE that holds its total limit, budget
 and gift stock (``PROMOTION_EXHAUSTED`` if another order took the last of it meanwhile: the
 order rolls back and checkout prices again); the member row is locked first when a promotion
@@ -23,6 +24,7 @@ from newretail.core.errors import DomainError
 from newretail.marketing.errors import MarketingError
 from newretail.marketing.models import Coupon, Promotion, PromotionUsage
 from newretail.marketing.pricing import PricedCart
+from newretail.members.actions.points import spend_for_order
 from newretail.members.models import Member
 
 
@@ -37,7 +39,12 @@ def _gifts(priced: PricedCart) -> dict[int, int]:
 
 
 def take_for_order(*, order, priced: PricedCart, member: Member | None) -> None:
-    """Record the promotions and lock the coupons ``priced`` used, for a new ``order``."""
+    """Record the promotions, lock the coupons and spend the points ``priced`` used, for a new
+    ``order``."""
+    if priced.points_used:
+        if member is None:
+            raise DomainError(MarketingError.POINTS_NOT_ACCEPTED)
+        spend_for_order(member=member, order_id=order.pk, points=priced.points_used)
     applied = priced.promotion_discounts
     if applied:
         promotions = {

@@ -18,7 +18,7 @@ def apply_points(state: PricingState) -> PricingState:
     wanted = state.context.points_to_use
     if not wanted:
         return state
-    rule = state.offers.points_rule
+    rule = state.context.points_rule or state.offers.points_rule
     if rule is None:
         raise DomainError(MarketingError.POINTS_NOT_ACCEPTED)
     if wanted < rule.min_points:

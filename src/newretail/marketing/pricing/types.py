@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from newretail.marketing.pricing.offers import CouponOffer
+from newretail.marketing.pricing.offers import CouponOffer, PointsRule
 
 CHANNELS = frozenset({"mall", "pos", "scan_to_buy"})
 FULFILMENTS = frozenset({"express", "delivery", "pickup", "in_store"})
@@ -65,6 +65,8 @@ class PricingContext:
     member_level_id: int | None = None
     coupons: tuple[CouponOffer, ...] = ()
     points_to_use: int = 0
+    # How points pay for this merchant (its points settings); None: points cannot pay.
+    points_rule: PointsRule | None = None
     promotion_allowance_fen: Mapping[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -19,6 +19,8 @@ from django.db import transaction
 from django.db.models import F, Sum
 
 from newretail.core import clock
+from newretail.core.errors import DomainError
+from newretail.members.errors import MemberError
 from newretail.members.models import Member, PointsAccount, PointsBatch, PointsEntry, PointsSettings
 from newretail.members.queries import signin_reference, signin_streak
 
@@ -191,6 +193,81 @@ def reverse_for_refund(
         )
         PointsAccount.objects.filter(pk=account.pk).update(owed=F("owed") + short)
     return due
+
+
+@transaction.atomic
+def spend_for_order(*, member: Member, order_id: int, points: int) -> None:
+    """Pay part of a new order with ``points`` (积分抵现), inside the order's transaction: the
+    account row is locked and must hold them, else ``members.points_not_enough`` and the order
+    rolls back. Taken from the batches that expire first (``order:<id>:spend``)."""
+    if points <= 0:
+        return
+    account = _account(member)
+    if account.balance < points:
+        raise DomainError(MemberError.POINTS_NOT_ENOUGH, balance=account.balance, points=points)
+    taken = _take(
+        account,
+        member,
+        points,
+        kind=PointsEntry.Kind.SPEND,
+        reference=f"order:{order_id}:spend",
+        order_id=order_id,
+    )
+    if taken != points:  # the batches and the balance disagree: check_ledgers reports it
+        raise DomainError(MemberError.POINTS_NOT_ENOUGH, balance=taken, points=points)
+
+
+@transaction.atomic
+def return_spent_points(
+    *, member: Member, order_id: int, reference: str, share: tuple[int, int] = (1, 1)
+) -> int:
+    """Give back the points an order spent: all of them when it is cancelled or closed unpaid
+    (``share`` 1/1), or for a refund the refunded share of the goods (cumulative: ``share`` is
+    refunded/goods so far), once per ``reference``. Points go back into the batches they came
+    from and keep their expiry (an expired batch's points expire again at the next run)."""
+    account = _account(member)
+    if _done(member, reference):
+        return 0
+    spent = {
+        row["batch_id"]: -row["points"]
+        for row in PointsEntry.objects.filter(member=member, order_id=order_id, kind=PointsEntry.Kind.SPEND)
+        .values("batch_id")
+        .annotate(points=Sum("points"))
+    }
+    returned = {
+        row["batch_id"]: row["points"]
+        for row in PointsEntry.objects.filter(member=member, order_id=order_id, kind=PointsEntry.Kind.RETURN)
+        .values("batch_id")
+        .annotate(points=Sum("points"))
+    }
+    numerator, denominator = share
+    total_spent = sum(spent.values())
+    if not total_spent or denominator <= 0:
+        return 0
+    due = total_spent * min(numerator, denominator) // denominator - sum(returned.values())
+    given = 0
+    for batch in (
+        PointsBatch.objects.select_for_update().filter(pk__in=list(spent)).order_by("-expires_at", "-id")
+    ):
+        if given >= due:
+            break
+        part = min(spent[batch.pk] - returned.get(batch.pk, 0), due - given)
+        if part <= 0:
+            continue
+        PointsBatch.objects.filter(pk=batch.pk).update(remaining=F("remaining") + part)
+        PointsEntry.objects.create(
+            merchant_id=member.merchant_id,
+            member=member,
+            kind=PointsEntry.Kind.RETURN,
+            points=part,
+            batch=batch,
+            order_id=order_id,
+            reference=reference,
+        )
+        given += part
+    if given:
+        PointsAccount.objects.filter(pk=account.pk).update(balance=F("balance") + given)
+    return given
 
 
 def expire_points(now: dt.datetime | None = None) -> int:

@@ -280,6 +280,7 @@ def view_cart(
     store_id: int | None = None,
     address: Mapping[str, object] | None = None,
     coupon_ids: Sequence[int] | None = None,
+    points_to_use: int = 0,
 ) -> CartView:
     """The cart with today's prices and every problem flagged; with a ``fulfilment`` also the
     checkout quote (promotions, coupons — the member's best unless ``coupon_ids`` names them —
@@ -335,6 +336,7 @@ def view_cart(
             coupon_ids=coupon_ids,
             now=now,
             coupon_choices=True,
+            points_to_use=points_to_use,
         )
     except DomainError as error:
         return CartView(cart=cart, items=view.items, problem=error)
@@ -360,6 +362,7 @@ def place_order_from_cart(
     idempotency_key: str | None = None,
     expected_payable_fen: int | None = None,
     coupon_ids: Sequence[int] = (),
+    points_to_use: int = 0,
 ) -> Order:
     """Turn the member's cart into an order (and empty the cart) in one transaction. Refused,
     writing nothing, while any line is flagged (no longer sold, sold out, price moved and not
@@ -390,6 +393,7 @@ def place_order_from_cart(
             idempotency_key=idempotency_key,
             expected_payable_fen=expected_payable_fen,
             coupon_ids=coupon_ids,
+            points_to_use=points_to_use,
         )
         CartLine.objects.filter(pk__in=[item.line.pk for item in view.items]).delete()
         return order

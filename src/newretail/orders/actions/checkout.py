@@ -39,6 +39,7 @@ from newretail.marketing.queries import (
     available_coupon_offers,
     cart_lines_for,
     coupon_by_code,
+    points_context,
     pricing_inputs,
     pricing_rules_for,
 )
@@ -150,6 +151,7 @@ def quote_order(
     now: dt.datetime | None = None,
     exhausted: frozenset[int] = frozenset(),
     coupon_choices: bool = False,
+    points_to_use: int = 0,
 ) -> Quote:
     """Price cleaned ``lines`` with the merchant's running promotions and the member's chosen
     coupons, and choose their source (``orders.fulfilment``; an explicit ``warehouse_id`` is
@@ -158,6 +160,9 @@ def quote_order(
 
     A 满赠 gift the fulfilling warehouse cannot give (not in stock there, or the same SKU as a
     bought line) is left out and the cart priced again without that promotion.
+
+    ``points_to_use`` pays part of the goods with the member's points, as the merchant's points
+    settings allow (capped by the engine; more than the member holds is refused).
 
     ``coupon_ids=None`` asks for the best coupons of the member (``pricing.best_coupons``): the
     checkout page preselects them. ``coupon_choices`` also lists the member's usable coupons
@@ -194,6 +199,7 @@ def quote_order(
         member_level_id=member.level_id if member else None,
         coupons=inputs.coupons,
         promotion_allowance_fen={**inputs.allowances, **dict.fromkeys(exhausted, 0)},
+        **points_context(merchant_id, member, points_to_use),
     )
     cart = cart_lines_for(merchant_id, store.pk if store else None, skus, lines)
     rules = pricing_rules_for(merchant_id)
@@ -275,6 +281,7 @@ def create_order(
     ttl: dt.timedelta | None = None,
     expected_payable_fen: int | None = None,
     coupon_ids: Sequence[int] = (),
+    points_to_use: int = 0,
 ) -> Order:
     """Create a priced order pending payment and hold its stock in the warehouse that fulfils it
     until the payment deadline (``OrderSettings.unpaid_minutes`` unless ``ttl``).
@@ -319,6 +326,7 @@ def create_order(
                 expected_payable_fen=expected_payable_fen,
                 coupon_ids=coupon_ids,
                 exhausted=frozenset(exhausted),
+                points_to_use=points_to_use,
             )
         except DomainError as error:
             if error.error is not MarketingError.PROMOTION_EXHAUSTED or attempt == attempts - 1:
@@ -352,6 +360,7 @@ def _create(
     expected_payable_fen: int | None,
     coupon_ids: Sequence[int],
     exhausted: frozenset[int],
+    points_to_use: int,
 ) -> Order:
     now = clock.now()
     buyer = _member(merchant.pk, member)
@@ -367,6 +376,7 @@ def _create(
         coupon_ids=coupon_ids,
         now=now,
         exhausted=exhausted,
+        points_to_use=points_to_use,
     )
     priced = quote.priced
     if expected_payable_fen is not None and expected_payable_fen != priced.payable_fen:

@@ -139,6 +139,7 @@ def _place(request, member):
     fulfilment = post.get("fulfilment", "")
     coupon_ids = [int(c) for c in post.getlist("coupon_ids") if c.isdigit() and len(c) < 19][:5]
     expected = post.get("expected_payable_fen", "")
+    points = post.get("points_to_use", "")
     try:
         order = carts.place_order_from_cart(
             member=member,
@@ -149,6 +150,7 @@ def _place(request, member):
             idempotency_key=(post.get("idempotency_key", "") or "")[:64] or None,
             expected_payable_fen=int(expected) if expected.isdigit() and len(expected) < 15 else None,
             coupon_ids=coupon_ids,
+            points_to_use=int(points) if points.isdigit() and len(points) < 10 else 0,
         )
     except DomainError as error:
         messages.error(request, error.message)
