@@ -183,7 +183,17 @@ class Sku(MerchantOwned):
                 condition=Q(price_fen__gte=0) & Q(cost_fen__gte=0), name="sku_amounts_not_negative"
             ),
         ]
-        indexes = [models.Index(fields=["merchant", "barcode"]), models.Index(fields=["merchant", "plu"])]
+        indexes = [
+            models.Index(fields=["merchant", "barcode"]),
+            models.Index(fields=["merchant", "plu"]),
+            # "Has a live SKU" (the mall's lists): an index probe per product instead of PostgreSQL
+            # hashing every merchant's SKUs (bench/bench_mall.py).
+            models.Index(
+                fields=["product", "price_fen"],
+                condition=models.Q(is_active=True, is_deleted=False),
+                name="sku_live_by_product",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name

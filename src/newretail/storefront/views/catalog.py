@@ -200,9 +200,15 @@ def product(request, product_id: int):
 
 
 def _category_path(merchant_id: int, category_id: int) -> list[Category]:
+    """The product's category and its ancestors, root first: one query (the tree is at most
+    three levels deep, ``catalog.actions.categories``)."""
+    category = (
+        Category.objects.select_related("parent__parent")
+        .filter(merchant_id=merchant_id, pk=category_id)
+        .first()
+    )
     path = []
-    category = Category.objects.filter(merchant_id=merchant_id, pk=category_id).first()
-    while category is not None and len(path) < 6:
+    while category is not None:
         path.insert(0, category)
         category = category.parent
     return path
