@@ -35,7 +35,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from functools import partial
@@ -44,7 +43,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.throwaway import on_postgres, on_sqlite, percentile  # noqa: E402
+from bench.throwaway import on_postgres, on_sqlite, percentile, print_machine, run_backends  # noqa: E402
 
 GOAL_P95_MS = 50.0
 GOAL_JS_BYTES = 150 * 1024
@@ -532,28 +531,18 @@ def main() -> int:
     if args.child:
         print(json.dumps(child(args.skus, args.iterations), default=str))
         return 0
-    url = os.environ.get("DATABASE_URL", "")
-    if args.backend == "postgres" and not url.startswith("postgres"):
-        print("DATABASE_URL=postgres://… is needed for --backend postgres", file=sys.stderr)
+    ran = run_backends(
+        args.backend,
+        lambda: run_sqlite(args.skus, args.iterations),
+        lambda url: run_postgres(url, args.skus, args.iterations),
+    )
+    if ran is None:
         return 2
-    runs = []
-    if args.backend in ("sqlite", "all"):
-        runs.append(("SQLite", lambda: run_sqlite(args.skus, args.iterations)))
-    if args.backend in ("postgres", "all") and url.startswith("postgres"):
-        runs.append(("PostgreSQL", lambda: run_postgres(url, args.skus, args.iterations)))
-    results, failed = [], []
-    for name, run in runs:
-        try:
-            results.append(run())
-        except subprocess.CalledProcessError as error:  # report the others anyway
-            failed.append(f"{name}: exit status {error.returncode}")
+    results, failed = ran
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1))
     print_tables(results)
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"- machine: {os.cpu_count()} CPUs, load average at the end {load}")
-    for failure in failed:
-        print(f"- FAILED {failure}")
+    print_machine(failed)
     fails_goal = any(
         not r["product_weight"]["js_under_goal"] or not r["product_weight"]["images_lazy_ok"] for r in results
     )

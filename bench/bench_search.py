@@ -21,14 +21,13 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.throwaway import on_postgres, on_sqlite, percentile  # noqa: E402
+from bench.throwaway import on_postgres, on_sqlite, percentile, print_machine, run_backends  # noqa: E402
 
 QUERIES = ["kkl", "kekoukele", "可乐", "牛奶 伊利", "{barcode}", "{plu}", "xqzjvw"]
 
@@ -163,26 +162,16 @@ def main() -> int:
     if args.child:
         print(json.dumps(child(args.skus, args.iterations)))
         return 0
-    url = os.environ.get("DATABASE_URL", "")
-    if args.backend == "postgres" and not url.startswith("postgres"):
-        print("DATABASE_URL=postgres://… is needed for --backend postgres", file=sys.stderr)
+    ran = run_backends(
+        args.backend,
+        lambda: run_sqlite(args.skus, args.iterations),
+        lambda url: run_postgres(url, args.skus, args.iterations),
+    )
+    if ran is None:
         return 2
-    runs = []
-    if args.backend in ("sqlite", "all"):
-        runs.append(("SQLite", lambda: run_sqlite(args.skus, args.iterations)))
-    if args.backend in ("postgres", "all") and url.startswith("postgres"):
-        runs.append(("PostgreSQL", lambda: run_postgres(url, args.skus, args.iterations)))
-    results, failed = [], []
-    for name, run in runs:
-        try:
-            results.append(run())
-        except subprocess.CalledProcessError as error:  # report the others anyway
-            failed.append(f"{name}: exit status {error.returncode}")
+    results, failed = ran
     print_table(results)
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"- machine: {os.cpu_count()} CPUs, load average at the end {load}")
-    for failure in failed:
-        print(f"- FAILED {failure}")
+    print_machine(failed)
     return 1 if failed else 0
 
 

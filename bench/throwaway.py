@@ -74,3 +74,32 @@ def on_postgres(script: str, args: list[str], url: str, *, name: str, **extra: s
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_backends(backend: str, run_sqlite, run_postgres) -> tuple[list[dict], list[str]] | None:
+    """Run the chosen backends ("sqlite", "postgres" or "all"; PostgreSQL only with a postgres
+    DATABASE_URL): ``run_sqlite()`` and ``run_postgres(url)``. Returns (results, failures), or
+    None (after saying why) when PostgreSQL is asked for without a URL."""
+    url = os.environ.get("DATABASE_URL", "")
+    if backend == "postgres" and not url.startswith("postgres"):
+        print("DATABASE_URL=postgres://… is needed for --backend postgres", file=sys.stderr)
+        return None
+    runs = []
+    if backend in ("sqlite", "all"):
+        runs.append(("SQLite", run_sqlite))
+    if backend in ("postgres", "all") and url.startswith("postgres"):
+        runs.append(("PostgreSQL", lambda: run_postgres(url)))
+    results, failed = [], []
+    for name, run in runs:
+        try:
+            results.append(run())
+        except subprocess.CalledProcessError as error:  # report the others anyway
+            failed.append(f"{name}: exit status {error.returncode}")
+    return results, failed
+
+
+def print_machine(failed: list[str]) -> None:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"- machine: {os.cpu_count()} CPUs, load average at the end {load}")
+    for failure in failed:
+        print(f"- FAILED {failure}")

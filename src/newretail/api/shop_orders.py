@@ -44,6 +44,7 @@ from newretail.orders.actions import aftersales, lifecycle
 from newretail.orders.actions import cart as carts
 from newretail.orders.errors import OrderError
 from newretail.orders.models import AfterSale, Cart, Order
+from newretail.orders.state import PICKUP_WAITING
 from newretail.payments.actions import charges
 from newretail.payments.models import Tender
 from newretail.tenancy.models import Merchant
@@ -456,11 +457,7 @@ def pickup_qr(request, merchant_slug: ShopSlug, order_id: PathId):
     """The QR the counter scans (it carries the 6-digit pickup code), while the order waits."""
     member = member_of(request)
     order = member_order(member, order_id)
-    if not order.pickup_code or order.status not in (
-        Order.Status.PAID,
-        Order.Status.FULFILLING,
-        Order.Status.READY_FOR_PICKUP,
-    ):
+    if not order.pickup_code or order.status not in PICKUP_WAITING:
         raise not_found()
     response = HttpResponse(qr_svg_document(order.pickup_code), content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"

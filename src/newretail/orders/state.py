@@ -31,6 +31,9 @@ PAID_STATUSES = frozenset(
 )
 # Paid and the goods have not left: cancelling gives the stock back to the shelf.
 NOT_YET_FULFILLED = frozenset({S.PAID, S.FULFILLING, S.READY_FOR_PICKUP})
+# A pickup code is shown and accepted while the order waits at the counter (the same statuses the
+# open-pickup-code unique constraint covers).
+PICKUP_WAITING = NOT_YET_FULFILLED
 
 # Timestamps a status stamps on the order when it is entered.
 _STAMPS = {

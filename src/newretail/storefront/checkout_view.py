@@ -8,7 +8,6 @@ from dataclasses import dataclass, field, replace
 
 from django.http import QueryDict
 
-from newretail.catalog.models import ProductImage
 from newretail.core.errors import DomainError
 from newretail.marketing.queries import points_rule_for
 from newretail.members.models import Member
@@ -17,14 +16,11 @@ from newretail.orders.actions import cart as carts
 from newretail.orders.actions.cart import CartView
 from newretail.orders.models import Cart
 from newretail.storefront import locator
+from newretail.storefront.params import id_list, whole_number
+from newretail.storefront.queries import first_images
 
 FULFILMENTS = ("pickup", "delivery", "express")
-MAX_ID = 2**63 - 1
-
-
-def _id(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and 0 < int(value) <= MAX_ID else None
+MAX_COUPONS = 5
 
 
 @dataclass(frozen=True)
@@ -47,11 +43,11 @@ class Choice:
         elif raw == "none":
             coupon_ids = ()
         else:
-            coupon_ids = tuple(dict.fromkeys(i for i in (_id(p) for p in raw.split(",")) if i))[:5]
+            coupon_ids = tuple(id_list(raw.split(","), limit=MAX_COUPONS))
         return cls(
             fulfilment=fulfilment if fulfilment in FULFILMENTS else "pickup",
-            store_id=_id(query.get("store")) or default_store_id,
-            address_id=_id(query.get("address")),
+            store_id=whole_number(query.get("store")) or default_store_id,
+            address_id=whole_number(query.get("address")),
             coupon_ids=coupon_ids,
             use_points=query.get("points") == "1",
         )
@@ -100,16 +96,8 @@ class Line:
     is_gift: bool = False
 
 
-def _images(product_ids) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for image in ProductImage.objects.filter(product_id__in=set(product_ids)).order_by("sort_order", "pk"):
-        if image.product_id not in found and image.image:
-            found[image.product_id] = image.image.url
-    return found
-
-
 def cart_lines(view: CartView) -> list[Line]:
-    images = _images(item.line.sku.product_id for item in view.items)
+    images = first_images(item.line.sku.product_id for item in view.items)
     return [
         Line(
             name=item.line.sku.product.name,

@@ -176,10 +176,7 @@ def product_cards(
         .values_list("pk", "product_id", "price_fen")
     ):
         skus.setdefault(product_id, []).append((sku_id, price))
-    images: dict[int, str] = {}
-    for image in ProductImage.objects.filter(product_id__in=list(rows)).order_by("sort_order", "pk"):
-        if image.product_id not in images and image.image:
-            images[image.product_id] = image.image.url
+    images = first_images(rows)
     tags = _promotion_tags(merchant_id, rows.values(), skus)
     cards = []
     for pk in product_ids:
@@ -201,6 +198,15 @@ def product_cards(
             )
         )
     return cards
+
+
+def first_images(product_ids: Iterable[int]) -> dict[int, str]:
+    """{product id: URL of its first picture} (cards, cart lines), in one query."""
+    found: dict[int, str] = {}
+    for image in ProductImage.objects.filter(product_id__in=set(product_ids)).order_by("sort_order", "pk"):
+        if image.product_id not in found and image.image:
+            found[image.product_id] = image.image.url
+    return found
 
 
 def _promotion_tags(

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from newretail.members.actions.tokens import token_for_raw
 from newretail.members.models import Member
@@ -85,6 +86,14 @@ def mall_absolute_url(merchant: Merchant, name: str, query: dict | None = None, 
     if query:
         url += "?" + urlencode({k: v for k, v in query.items() if v not in (None, "")})
     return url
+
+
+def safe_next(request: HttpRequest, target: str | None, fallback: str = "") -> str:
+    """``target`` when it points back at this site (a ``next`` after login, a form's way back),
+    else ``fallback``: never an open redirect."""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
 
 
 def absolute(request: HttpRequest, path: str) -> str:

@@ -21,4 +21,8 @@ class DecorationError(ErrorCode):
     COLOUR_INVALID = ("decoration.colour_invalid", _("{field}: use a colour like #e4393c."), 400)
     IMAGE_INVALID = ("decoration.image_invalid", _("“{name}” is not a JPEG, PNG or WebP picture."), 400)
     IMAGE_TOO_LARGE = ("decoration.image_too_large", _("“{name}” is larger than {max_mb} MB."), 400)
-    IMAGE_LIBRARY_FULL = ("decoration.image_library_full", _("The image library holds at most {max} pictures: delete some first."), 400)
+    IMAGE_LIBRARY_FULL = (
+        "decoration.image_library_full",
+        _("The image library holds at most {max} pictures: delete some first."),
+        400,
+    )

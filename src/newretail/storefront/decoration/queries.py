@@ -97,4 +97,7 @@ def editor_options(merchant_id: int) -> dict[str, list[list]]:
 
 
 def page_title(merchant_id: int, key: str) -> str:
-    return MallPage.objects.filter(merchant_id=merchant_id, key=key).values_list("title", flat=True).first() or ""
+    return (
+        MallPage.objects.filter(merchant_id=merchant_id, key=key).values_list("title", flat=True).first()
+        or ""
+    )

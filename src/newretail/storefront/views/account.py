@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,22 +21,18 @@ from newretail.members.queries import member_address, member_addresses, member_b
 from newretail.orders.actions.cart import merge_carts
 from newretail.orders.models import Order
 from newretail.storefront.decorators import mall_page, member_required
+from newretail.storefront.params import whole_number
 from newretail.storefront.site import (
     cart_token,
     forget_login,
     mall_of,
     mall_url,
     remember_login,
+    safe_next,
     shopper,
 )
 
 ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "district", "detail")
-
-
-def _next(request, value: str | None) -> str:
-    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}):
-        return value
-    return mall_url(request, "me")
 
 
 def _ip(request) -> str:
@@ -49,7 +44,9 @@ def login(request):
     """Step 1 sends a 6-digit code to the phone; step 2 checks it and logs in. Both steps are
     rate-limited by the members actions (per phone, per IP)."""
     merchant = mall_of(request)
-    next_url = _next(request, request.POST.get("next") or request.GET.get("next"))
+    next_url = safe_next(
+        request, request.POST.get("next") or request.GET.get("next"), mall_url(request, "me")
+    )
     phone = request.POST.get("phone", "").strip()[:30]
     code_sent = False
     error = ""
@@ -142,8 +139,7 @@ def points(request):
 def addresses(request):
     member = shopper(request)
     if request.method == "POST":
-        raw = request.POST.get("address_id", "")
-        address_id = int(raw) if raw.isdigit() and len(raw) < 19 else 0
+        address_id = whole_number(request.POST.get("address_id")) or 0
         try:
             if request.POST.get("action") == "delete":
                 address_actions.delete_address(member=member, address_id=address_id)
@@ -187,9 +183,7 @@ def address_form(request, address_id: int | None = None):
         except DomainError as problem:
             error = problem.message
         else:
-            if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-                return redirect(back)
-            return redirect(mall_url(request, "addresses"))
+            return redirect(safe_next(request, back, mall_url(request, "addresses")))
     return render(
         request,
         "storefront/address_form.html",

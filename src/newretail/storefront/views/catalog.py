@@ -17,19 +17,12 @@ from newretail.core.money import MoneyFormatError, yuan_to_fen
 from newretail.core.qr import qr_svg_inline
 from newretail.storefront import queries
 from newretail.storefront.decorators import mall_page, member_required
+from newretail.storefront.params import whole_number
 from newretail.storefront.seo import product_jsonld
 from newretail.storefront.site import absolute, chosen_store_id, mall_of, mall_url, shopper
 
 PAGE_SIZE = 20
 MAX_PAGE = 200
-
-
-def _int(value: str | None, *, low: int = 1, high: int = 2**63 - 1) -> int | None:
-    try:
-        number = int(value or "")
-    except ValueError:
-        return None
-    return number if low <= number <= high else None
 
 
 def _fen(value: str | None) -> int | None:
@@ -47,13 +40,13 @@ def _query(request) -> tuple[queries.ProductQuery, int]:
     sort = get.get("sort", "default")
     query = queries.ProductQuery(
         q=get.get("q", "")[:100],
-        category_id=_int(get.get("category")),
-        brand_id=_int(get.get("brand")),
+        category_id=whole_number(get.get("category")),
+        brand_id=whole_number(get.get("brand")),
         min_price_fen=_fen(get.get("min")),
         max_price_fen=_fen(get.get("max")),
         sort=sort if sort in queries.SORTS else "default",
     )
-    return query, _int(get.get("page"), high=MAX_PAGE) or 1
+    return query, whole_number(get.get("page"), high=MAX_PAGE) or 1
 
 
 @mall_page
@@ -61,7 +54,7 @@ def categories(request):
     """The 分类 tab: top categories on a rail, the chosen one's subcategories and products."""
     merchant = mall_of(request)
     tree = category_tree(merchant.pk, active_only=True)
-    chosen_id = _int(request.GET.get("category"))
+    chosen_id = whole_number(request.GET.get("category"))
     known = {node.id: node for node in flatten_tree(tree)}
     current = known.get(chosen_id) if chosen_id else (tree[0] if tree else None)
     top = current

@@ -10,7 +10,6 @@ import uuid
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,21 +20,8 @@ from newretail.orders.actions import cart as carts
 from newretail.storefront import checkout_view
 from newretail.storefront.cart import shopper_cart
 from newretail.storefront.decorators import mall_page, member_required
-from newretail.storefront.site import chosen_store_id, mall_url, shopper
-
-MAX_ID = 2**63 - 1
-
-
-def _int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and 0 < int(value) <= MAX_ID else None
-
-
-def _back(request, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
+from newretail.storefront.params import id_list, whole_number
+from newretail.storefront.site import chosen_store_id, mall_url, safe_next, shopper
 
 
 @mall_page
@@ -62,22 +48,22 @@ def cart(request):
 @require_POST
 @mall_page
 def add_to_cart(request):
-    sku_id = _int(request.POST.get("sku_id"))
-    quantity = _int(request.POST.get("quantity")) or 1
+    sku_id = whole_number(request.POST.get("sku_id"))
+    quantity = whole_number(request.POST.get("quantity")) or 1
     fallback = mall_url(request, "cart")
     if sku_id is None:
         messages.error(request, _("Choose a specification first."))
-        return redirect(_back(request, fallback))
+        return redirect(safe_next(request, request.POST.get("next"), fallback))
     found = shopper_cart(request, create=True)
     try:
         carts.add_to_cart(cart=found, sku_id=sku_id, quantity=min(quantity, carts.MAX_LINE_QUANTITY))
     except DomainError as error:
         messages.error(request, error.message)
-        return redirect(_back(request, fallback))
+        return redirect(safe_next(request, request.POST.get("next"), fallback))
     if request.POST.get("buy_now"):
         return redirect(mall_url(request, "checkout"))
     messages.success(request, _("Added to cart"))
-    return redirect(_back(request, fallback))
+    return redirect(safe_next(request, request.POST.get("next"), fallback))
 
 
 @require_POST
@@ -86,7 +72,7 @@ def update_line(request, sku_id: int):
     """Change a line's quantity (0 or "remove" deletes it)."""
     found = shopper_cart(request)
     if found is not None:
-        quantity = 0 if request.POST.get("remove") else _int(request.POST.get("quantity")) or 0
+        quantity = 0 if request.POST.get("remove") else whole_number(request.POST.get("quantity"), low=0) or 0
         try:
             carts.set_cart_quantity(
                 cart=found, sku_id=sku_id, quantity=min(quantity, carts.MAX_LINE_QUANTITY)
@@ -137,23 +123,21 @@ def checkout(request):
 def _place(request, member):
     post = request.POST
     fulfilment = post.get("fulfilment", "")
-    coupon_ids = [int(c) for c in post.getlist("coupon_ids") if c.isdigit() and len(c) < 19][:5]
-    expected = post.get("expected_payable_fen", "")
-    points = post.get("points_to_use", "")
+    coupon_ids = id_list(post.getlist("coupon_ids"), limit=checkout_view.MAX_COUPONS)
     try:
         order = carts.place_order_from_cart(
             member=member,
             fulfilment=fulfilment if fulfilment in checkout_view.FULFILMENTS else "",
-            store_id=_int(post.get("store_id")),
-            address_id=_int(post.get("address_id")),
+            store_id=whole_number(post.get("store_id")),
+            address_id=whole_number(post.get("address_id")),
             buyer_note=post.get("buyer_note", "")[:200],
             idempotency_key=(post.get("idempotency_key", "") or "")[:64] or None,
-            expected_payable_fen=int(expected) if expected.isdigit() and len(expected) < 15 else None,
+            expected_payable_fen=whole_number(post.get("expected_payable_fen"), low=0),
             coupon_ids=coupon_ids,
-            points_to_use=int(points) if points.isdigit() and len(points) < 10 else 0,
+            points_to_use=whole_number(post.get("points_to_use"), low=0) or 0,
         )
     except DomainError as error:
         messages.error(request, error.message)
-        return redirect(_back(request, mall_url(request, "checkout")))
+        return redirect(safe_next(request, request.POST.get("next"), mall_url(request, "checkout")))
     record_order(request, order)
     return redirect(mall_url(request, "pay", order_id=order.pk))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -16,7 +15,7 @@ from newretail.marketing import reports
 from newretail.marketing.actions import coupons as coupon_actions
 from newretail.marketing.models import Coupon
 from newretail.storefront.decorators import mall_page, member_required
-from newretail.storefront.site import absolute, mall_of, mall_url, shopper
+from newretail.storefront.site import absolute, mall_of, mall_url, safe_next, shopper
 
 STATES = (
     ("available", gettext_lazy("Available")),
@@ -48,25 +47,24 @@ def claim_centre(request):
     )
 
 
-def _back(request) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return mall_url(request, "coupons")
-
-
 @require_POST
 @mall_page
 def claim(request, template_id: int):
     member = shopper(request)
     if member is None:
-        return redirect(mall_url(request, "login", query={"next": _back(request)}))
+        return redirect(
+            mall_url(
+                request,
+                "login",
+                query={"next": safe_next(request, request.POST.get("next"), mall_url(request, "coupons"))},
+            )
+        )
     try:
         coupon = coupon_actions.claim_coupon(member=member, template_id=template_id)
         messages.success(request, _("Claimed: %(name)s") % {"name": coupon.template.name})
     except DomainError as error:
         messages.error(request, error.message)
-    return redirect(_back(request))
+    return redirect(safe_next(request, request.POST.get("next"), mall_url(request, "coupons")))
 
 
 @require_POST

@@ -23,10 +23,12 @@ from newretail.orders import queries as order_queries
 from newretail.orders.access import member_order
 from newretail.orders.actions import aftersales, lifecycle
 from newretail.orders.models import AfterSale, Order
+from newretail.orders.state import PAID_STATUSES, PICKUP_WAITING
 from newretail.payments.accounts import enabled_account
 from newretail.payments.actions import charges
 from newretail.payments.models import Tender
 from newretail.storefront.decorators import member_required
+from newretail.storefront.params import whole_number
 from newretail.storefront.site import absolute, mall_url, shopper
 
 TABS = (
@@ -37,7 +39,6 @@ TABS = (
     (Order.Status.READY_FOR_PICKUP, gettext_lazy("To pick up")),
     (Order.Status.COMPLETED, gettext_lazy("Completed")),
 )
-WAITING_FOR_PICKUP = (Order.Status.PAID, Order.Status.FULFILLING, Order.Status.READY_FOR_PICKUP)
 PAY_METHODS = {"wechat": "wechat_native", "alipay": "alipay_wap"}
 
 
@@ -81,13 +82,12 @@ def order_detail(request, order_id: int):
         "storefront/order_detail.html",
         {
             "order": order,
-            "show_pickup": bool(order.pickup_code) and order.status in WAITING_FOR_PICKUP,
+            "show_pickup": bool(order.pickup_code) and order.status in PICKUP_WAITING,
             "offers": sorted(offers.items()),
             "events": [(event, order_queries.event_label(event.kind)) for event in order.events.all()][::-1],
             "after_sales": order.after_sales.all(),
-            "can_after_sale": order.status
-            in (Order.Status.PAID, Order.Status.SHIPPED, Order.Status.COMPLETED)
-            and order.payable_fen > 0,
+            # The after-sales action's own rule (any paid status); ¥0 orders have nothing to refund.
+            "can_after_sale": order.status in PAID_STATUSES and order.payable_fen > 0,
             "active_tab": "me",
             "noindex": True,
         },
@@ -97,7 +97,7 @@ def order_detail(request, order_id: int):
 @member_required
 def pickup_qr(request, order_id: int):
     order = _own_order(request, order_id)
-    if not order.pickup_code or order.status not in WAITING_FOR_PICKUP:
+    if not order.pickup_code or order.status not in PICKUP_WAITING:
         raise Http404
     response = HttpResponse(qr_svg_document(order.pickup_code), content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"
@@ -191,8 +191,7 @@ def after_sale(request, order_id: int):
     if request.method == "POST":
         chosen = []
         for line in lines:
-            raw = request.POST.get(f"qty_{line.pk}", "0")
-            quantity = int(raw) if raw.isdigit() and len(raw) < 9 else 0
+            quantity = whole_number(request.POST.get(f"qty_{line.pk}"), low=0, high=10**8) or 0
             if quantity > 0:
                 chosen.append({"order_line_id": line.pk, "quantity": quantity})
         if not chosen:

@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,8 +15,9 @@ from newretail.orders.actions import cart as carts
 from newretail.storefront import locator
 from newretail.storefront.cart import shopper_cart
 from newretail.storefront.decorators import mall_page
+from newretail.storefront.params import whole_number
 from newretail.storefront.seo import stores_jsonld
-from newretail.storefront.site import absolute, chosen_store_id, mall_of, mall_url, remember_store
+from newretail.storefront.site import absolute, chosen_store_id, mall_of, mall_url, remember_store, safe_next
 
 
 def _coordinate(value: str | None, limit: int) -> Decimal | None:
@@ -45,29 +45,22 @@ def store_list(request):
             "district": district,
             "located": lat is not None and lng is not None,
             "chosen_store_id": chosen_store_id(request),
-            "next": _next(request, request.GET.get("next")),
+            "next": safe_next(request, request.GET.get("next")),
             "canonical_url": url,
             "jsonld": stores_jsonld([s.store for s in found], url, merchant.name),
         },
     )
 
 
-def _next(request, target: str | None) -> str:
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return ""
-
-
 @require_POST
 @mall_page
 def choose(request):
     merchant = mall_of(request)
-    raw = request.POST.get("store_id", "")
-    store_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
+    store_id = whole_number(request.POST.get("store_id"))
     cart = shopper_cart(request, create=True)
     carts.choose_cart_store(cart=cart, store_id=store_id)  # refuses another merchant's store (404)
     remember_store(request, store_id)
     store = locator.store_name(merchant.pk, store_id)
     if store:
         messages.success(request, _("Shopping at %(store)s") % {"store": store})
-    return redirect(_next(request, request.POST.get("next")) or mall_url(request, "home"))
+    return redirect(safe_next(request, request.POST.get("next"), mall_url(request, "home")))
