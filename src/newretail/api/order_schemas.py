@@ -133,6 +133,7 @@ class OrderSummaryOut(Schema):
     id: int
     number: str
     channel: str
+    kind: str = Field("goods", description="goods, or recharge (stored value: no lines, nothing to fulfil).")
     status: str
     status_label: str
     fulfilment: str
@@ -147,7 +148,7 @@ class OrderSummaryOut(Schema):
 
 
 class OrderOut(OrderSummaryOut):
-    warehouse_id: int
+    warehouse_id: int | None
     goods_list_fen: int
     discount_fen: int
     shipping_fen: int
@@ -264,6 +265,7 @@ def _summary_fields(order: Order, *, items: int) -> dict[str, Any]:
         "id": order.pk,
         "number": order.number,
         "channel": order.channel,
+        "kind": order.kind,
         "status": order.status,
         "status_label": str(order.get_status_display()),
         "fulfilment": order.fulfilment,

@@ -9,3 +9,8 @@ class MembersConfig(AppConfig):
 
     def ready(self) -> None:
         from newretail.members import checks, handlers, ledger_check  # noqa: F401  (registers checks, handlers)
+        from newretail.members.actions.wallet import WalletTender
+        from newretail.payments.instant import register_instant_tender
+        from newretail.payments.models import Tender
+
+        register_instant_tender(Tender.Kind.WALLET, WalletTender())

@@ -84,3 +84,48 @@ class MemberError(ErrorCode):
         _("You have {balance} points: not enough to use {points}."),
         400,
     )
+    WALLET_NOT_ENOUGH = (
+        "members.wallet_not_enough",
+        _("The stored-value balance is {balance}: not enough to pay {amount}."),
+        400,
+    )
+    WALLET_NEEDS_MEMBER = (
+        "members.wallet_needs_member",
+        _("Stored value can only pay an order that belongs to a member."),
+        400,
+    )
+    WALLET_NOT_FOR_RECHARGE = (
+        "members.wallet_not_for_recharge",
+        _("A recharge cannot be paid with stored value."),
+        400,
+    )
+    RECHARGE_PLAN_UNAVAILABLE = (
+        "members.recharge_plan_unavailable",
+        _("This recharge plan is no longer offered."),
+        409,
+    )
+    RECHARGE_AMOUNT_INVALID = (
+        "members.recharge_amount_invalid",
+        _("Choose a recharge plan, or enter an amount of at least {minimum} (at most {maximum})."),
+        400,
+    )
+    RECHARGE_PLANS_ONLY = (
+        "members.recharge_plans_only",
+        _("This shop only takes recharges by plan. Choose one of the plans."),
+        400,
+    )
+    WITHDRAWAL_NOT_ALLOWED = (
+        "members.withdrawal_not_allowed",
+        _("This shop does not pay stored value back."),
+        409,
+    )
+    WITHDRAWAL_TOO_LARGE = (
+        "members.withdrawal_too_large",
+        _("At most {available} of principal can be withdrawn."),
+        400,
+    )
+    ADJUSTMENT_INVALID = (
+        "members.adjustment_invalid",
+        _("An adjustment needs a non-zero amount, a reason, and must not take the balance below zero."),
+        400,
+    )

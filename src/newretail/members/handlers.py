@@ -14,6 +14,7 @@ from newretail.members.actions.points import (
     return_spent_points,
     reverse_for_refund,
 )
+from newretail.members.actions.wallet import bonus_paid_for_order
 from newretail.members.models import Member, PointsSettings
 
 
@@ -39,6 +40,8 @@ def _earn(event: Event, when: str) -> None:
     if member is None or points_settings_for(event.merchant_id).earn_on != when:
         return
     goods, refunded = _goods(event.payload["order_id"])
+    # The wallet's bonus was given by the merchant, not paid: it earns no points.
+    goods -= bonus_paid_for_order(event.payload["order_id"])
     earn_for_order(member=member, order_id=event.payload["order_id"], goods_fen=goods, refunded_fen=refunded)
 
 

@@ -1,5 +1,6 @@
-"""The points ledger's checker: each PointsAccount (balance and owed) against the sum of the
-member's entries, and each batch's remainder against its own entries. Registered with
+"""The members' ledger checkers: each PointsAccount (balance and owed) against the sum of the
+member's entries and each batch's remainder against its own entries ("points"); each
+WalletAccount's principal and bonus against the sum of its entries ("wallet"). Registered with
 core.ledgers when the members app is ready."""
 
 from __future__ import annotations
@@ -10,16 +11,11 @@ from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from newretail.core.ledgers import LedgerDifference, register_checker
-from newretail.members.models import PointsAccount, PointsBatch, PointsEntry
+from newretail.members.models import PointsAccount, PointsBatch, PointsEntry, WalletAccount, WalletEntry
 
 
-def _sum(field: str, **match):
-    rows = (
-        PointsEntry.objects.filter(**match)
-        .values(*match.keys())
-        .annotate(total=Sum(field))
-        .values("total")[:1]
-    )
+def _sum(field: str, model=PointsEntry, **match):
+    rows = model.objects.filter(**match).values(*match.keys()).annotate(total=Sum(field)).values("total")[:1]
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
@@ -70,3 +66,36 @@ def _fix(differences: list[LedgerDifference]) -> int:
 
 
 register_checker("points", fix=_fix)(_points_differences)
+
+
+def _wallet_differences() -> Iterable[LedgerDifference]:
+    accounts = WalletAccount.objects.annotate(
+        ledger_principal=_sum("principal_fen", WalletEntry, member_id=OuterRef("member_id")),
+        ledger_bonus=_sum("bonus_fen", WalletEntry, member_id=OuterRef("member_id")),
+    ).filter(~Q(principal_fen=F("ledger_principal")) | ~Q(bonus_fen=F("ledger_bonus")))
+    for account in accounts.order_by("merchant_id", "member_id"):
+        for field, ledger in (
+            ("principal_fen", account.ledger_principal),
+            ("bonus_fen", account.ledger_bonus),
+        ):
+            if getattr(account, field) != ledger:
+                yield LedgerDifference(
+                    "wallet",
+                    account.merchant_id,
+                    {"member": account.member_id},
+                    field,
+                    getattr(account, field),
+                    ledger,
+                    {"account_id": account.pk},
+                )
+
+
+def _fix_wallet(differences: list[LedgerDifference]) -> int:
+    for difference in differences:
+        WalletAccount.objects.filter(pk=difference.fix_data["account_id"]).update(
+            **{difference.field: difference.ledger_value}
+        )
+    return len(differences)
+
+
+register_checker("wallet", fix=_fix_wallet)(_wallet_differences)

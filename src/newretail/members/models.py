@@ -4,9 +4,10 @@ this module holds the identity and the address book that orders snapshot."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from newretail.core.fields import latitude_field, longitude_field
@@ -303,3 +304,160 @@ class PointsEntry(MerchantOwned):
         ordering = ["-id"]
         # A movement is checked for by reference under the account's row lock (it may span batches).
         indexes = [models.Index(fields=["member", "reference"], name="points_entry_reference_idx")]
+
+
+class WalletSettings(MerchantOwned):
+    """How a merchant runs stored value (储值): whether members may recharge an amount of their
+    own choosing (and the least), and whether unspent principal can be withdrawn (退储值: paid
+    back through the tenders that paid the recharge; the bonus that came with it is forfeited in
+    proportion)."""
+
+    custom_recharge_min_fen = models.PositiveIntegerField(
+        _("least amount of a free recharge (fen, 0: plans only)"), default=0
+    )
+    withdrawal_allowed = models.BooleanField(_("unspent principal can be withdrawn"), default=True)
+
+    class Meta:
+        verbose_name = _("stored value settings")
+        verbose_name_plural = _("stored value settings")
+        constraints = [models.UniqueConstraint(fields=["merchant"], name="wallet_settings_one_per_merchant")]
+
+
+class RechargePlan(MerchantOwned):
+    """A recharge offer (充值套餐): pay ``pay_fen``, get ``pay_fen`` of principal plus ``bonus_fen``
+    of bonus ("充100送20")."""
+
+    name = models.CharField(_("name"), max_length=30, blank=True)
+    pay_fen = models.PositiveIntegerField(_("pay (fen)"), validators=[MinValueValidator(1)])
+    bonus_fen = models.PositiveIntegerField(_("bonus (fen)"), default=0)
+    is_active = models.BooleanField(_("on sale"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recharge plan")
+        verbose_name_plural = _("recharge plans")
+        ordering = ["position", "pay_fen", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(pay_fen__gt=0), name="recharge_plan_pays_something")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.pay_fen // 100}+{self.bonus_fen // 100}"
+
+
+class WalletAccount(MerchantOwned):
+    """A member's stored value: principal (money they paid in) and bonus (given by the merchant)
+    kept apart. Both are caches of the sum of ``WalletEntry`` rows (``check_ledgers``)."""
+
+    member = models.OneToOneField(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="wallet"
+    )
+    principal_fen = models.BigIntegerField(_("principal (fen)"), default=0)
+    bonus_fen = models.BigIntegerField(_("bonus (fen)"), default=0)
+
+    class Meta:
+        verbose_name = _("wallet")
+        verbose_name_plural = _("wallets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(principal_fen__gte=0) & Q(bonus_fen__gte=0), name="wallet_account_not_negative"
+            )
+        ]
+
+    @property
+    def balance_fen(self) -> int:
+        return self.principal_fen + self.bonus_fen
+
+
+class WalletRecharge(MerchantOwned):
+    """One recharge: the order that pays for it (kind ``recharge``), what it adds, and how much of
+    its principal was withdrawn later (with the bonus forfeited alongside)."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="+")
+    order_id = models.BigIntegerField(_("order"), unique=True)
+    plan = models.ForeignKey(
+        RechargePlan,
+        verbose_name=_("plan"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    principal_fen = models.BigIntegerField(_("principal (fen)"))
+    bonus_fen = models.BigIntegerField(_("bonus (fen)"), default=0)
+    withdrawn_fen = models.BigIntegerField(_("principal withdrawn (fen)"), default=0)
+    forfeited_bonus_fen = models.BigIntegerField(_("bonus forfeited (fen)"), default=0)
+    credited_at = models.DateTimeField(_("credited at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recharge")
+        verbose_name_plural = _("recharges")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(principal_fen__gt=0)
+                & Q(bonus_fen__gte=0)
+                & Q(withdrawn_fen__gte=0)
+                & Q(withdrawn_fen__lte=F("principal_fen"))
+                & Q(forfeited_bonus_fen__gte=0)
+                & Q(forfeited_bonus_fen__lte=F("bonus_fen")),
+                name="wallet_recharge_amounts_valid",
+            )
+        ]
+
+
+class WalletEntry(MerchantOwned):
+    """One movement of a member's stored value (append-only), principal and bonus apart (+ in,
+    − out). ``store`` is where it happened (none: online), so the liability report can say which
+    store holds which part. ``reference`` makes each movement happen once."""
+
+    class Kind(models.TextChoices):
+        RECHARGE = "recharge", _("Recharge")
+        SPEND = "spend", _("Paid")
+        REFUND = "refund", _("Refunded to the wallet")
+        WITHDRAW = "withdraw", _("Withdrawn from the wallet")
+        ADJUST = "adjust", _("Adjusted by staff")
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    principal_fen = models.BigIntegerField(_("principal (fen)"))
+    bonus_fen = models.BigIntegerField(_("bonus (fen)"))
+    store = models.ForeignKey(
+        "tenancy.Store",
+        verbose_name=_("store"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    order_id = models.BigIntegerField(_("order"), null=True, blank=True)
+    tender_id = models.BigIntegerField(_("tender"), null=True, blank=True)
+    reference = models.CharField(_("reference"), max_length=64)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("wallet entry")
+        verbose_name_plural = _("wallet entries")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "reference"], name="wallet_entry_reference_unique")
+        ]
+        indexes = [
+            models.Index(fields=["member", "-id"], name="wallet_entry_member_idx"),
+            models.Index(fields=["tender_id"], name="wallet_entry_tender_idx"),
+        ]
+
+    @property
+    def amount_fen(self) -> int:
+        return self.principal_fen + self.bonus_fen

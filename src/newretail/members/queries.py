@@ -6,10 +6,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Sum
+
 from newretail.core import clock
 from newretail.core.privacy import mask_name, mask_phone
 from newretail.core.tenancy import get_owned, merchant_id_of
-from newretail.members.models import Member, MemberAddress, PointsAccount, PointsEntry
+from newretail.members.models import (
+    Member,
+    MemberAddress,
+    PointsAccount,
+    PointsEntry,
+    RechargePlan,
+    WalletAccount,
+    WalletEntry,
+)
 from newretail.members.phones import mobile_or_none
 from newretail.tenancy.models import Merchant, User
 from newretail.tenancy.roles import Perm
@@ -95,3 +105,71 @@ def signin_streak(member: Member, today: dt.date) -> int:
 def points_balance(member: Member) -> int:
     """The member's points balance now (0 without an account yet)."""
     return PointsAccount.objects.filter(member=member).values_list("balance", flat=True).first() or 0
+
+
+# --- stored value ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WalletSummary:
+    principal_fen: int
+    bonus_fen: int
+    entries: list[WalletEntry]
+
+    @property
+    def balance_fen(self) -> int:
+        return self.principal_fen + self.bonus_fen
+
+
+def wallet_summary(member: Member, *, last: int = 20) -> WalletSummary:
+    """The member's stored value and their latest movements (the member centre, the member page)."""
+    account = WalletAccount.objects.filter(member_id=member.pk).first()
+    entries = list(WalletEntry.objects.filter(member_id=member.pk).select_related("store")[:last])
+    if account is None:
+        return WalletSummary(0, 0, entries)
+    return WalletSummary(account.principal_fen, account.bonus_fen, entries)
+
+
+def recharge_plans_on_sale(merchant_id: int) -> list[RechargePlan]:
+    return list(RechargePlan.objects.filter(merchant_id=merchant_id, is_active=True))
+
+
+@dataclass(frozen=True)
+class LiabilityRow:
+    store_id: int | None  # None: money that moved online
+    store_name: str
+    principal_fen: int
+    bonus_fen: int
+
+    @property
+    def total_fen(self) -> int:
+        return self.principal_fen + self.bonus_fen
+
+
+def wallet_liability(
+    merchant_id: int, store_ids: list[int] | None = None
+) -> tuple[list[LiabilityRow], LiabilityRow]:
+    """Stored value the merchant owes its members (储值负债), by the store where it moved in or out
+    (a store where members spend more than they recharge shows a negative figure: what other stores
+    owe it), and the total, which equals the sum of the wallets. ``store_ids`` limits the rows to
+    a store-bound manager's stores (the total stays the merchant's)."""
+    from newretail.tenancy.models import Store
+
+    sums = (
+        WalletEntry.objects.filter(merchant_id=merchant_id)
+        .values("store_id")
+        .annotate(principal=Sum("principal_fen"), bonus=Sum("bonus_fen"))
+        .order_by("store_id")
+    )
+    names = dict(Store.objects.filter(merchant_id=merchant_id).values_list("pk", "name"))
+    rows = [
+        LiabilityRow(
+            row["store_id"], names.get(row["store_id"], ""), row["principal"] or 0, row["bonus"] or 0
+        )
+        for row in sums
+        if store_ids is None or row["store_id"] in store_ids
+    ]
+    total = WalletAccount.objects.filter(merchant_id=merchant_id).aggregate(
+        principal=Sum("principal_fen"), bonus=Sum("bonus_fen")
+    )
+    return rows, LiabilityRow(None, "", total["principal"] or 0, total["bonus"] or 0)

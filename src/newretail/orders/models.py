@@ -26,6 +26,13 @@ class Order(MerchantOwned):
         DELIVERY = "delivery", _("Local delivery")
         PICKUP = "pickup", _("Store pickup")
         IN_STORE = "in_store", _("In store")
+        NONE = "none", _("Nothing to deliver")
+
+    class Kind(models.TextChoices):
+        # Goods: lines, stock, fulfilment. A recharge (储值充值) has no lines: paying it credits the
+        # member's wallet and completes it at once; it is money held for the member, not a sale.
+        GOODS = "goods", _("Goods order")
+        RECHARGE = "recharge", _("Stored-value recharge")
 
     class Status(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", _("Pending payment")
@@ -40,6 +47,7 @@ class Order(MerchantOwned):
 
     number = models.CharField(_("order number"), max_length=32)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    kind = models.CharField(_("order kind"), max_length=10, choices=Kind.choices, default=Kind.GOODS)
     store = models.ForeignKey(
         "tenancy.Store",
         verbose_name=_("store"),
@@ -57,8 +65,14 @@ class Order(MerchantOwned):
         related_name="orders",
     )
     fulfilment = models.CharField(_("fulfilment"), max_length=16, choices=Fulfilment.choices)
+    # Where the goods come from; none for an order without goods (a recharge).
     warehouse = models.ForeignKey(
-        "tenancy.Warehouse", verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+"
+        "tenancy.Warehouse",
+        verbose_name=_("warehouse"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT

@@ -25,6 +25,7 @@ def order_payload(order: Order, **extra: Any) -> dict[str, Any]:
         "number": order.number,
         "status": order.status,
         "channel": order.channel,
+        "kind": order.kind,
         "fulfilment": order.fulfilment,
         "store_id": order.store_id,
         "member_id": order.member_id,

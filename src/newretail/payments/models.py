@@ -178,6 +178,7 @@ class Refund(MerchantOwned):
         AFTER_SALE = "after_sale", _("After-sales")
         ORDER_CANCELLED = "order_cancelled", _("Order cancelled")
         SURPLUS_PAYMENT = "surplus_payment", _("Payment not needed")
+        WALLET_WITHDRAWAL = "wallet_withdrawal", _("Stored value withdrawn")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Refunding")

@@ -30,6 +30,8 @@ class Perm(models.TextChoices):
     INVENTORY_TRANSFER = "inventory.transfer", _("Transfer stock between warehouses")
     INVENTORY_STOCKTAKE = "inventory.stocktake", _("Count and post stocktakes")
     MEMBERS_VIEW = "members.view", _("View members")
+    WALLET_RECHARGE = "members.recharge", _("Sell stored-value recharges to members")
+    MEMBERS_MANAGE = "members.manage", _("Adjust members' points and stored value, edit member settings")
     ORDERS_VIEW = "orders.view", _("View orders and after-sales requests")
     ORDERS_FULFIL = "orders.fulfil", _("Ship orders, hand over pickups and cancel unpaid orders")
     ORDERS_REFUND = "orders.refund", _("Approve after-sales requests, refund and cancel paid orders")
@@ -70,6 +72,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.INVENTORY_TRANSFER,
             Perm.INVENTORY_STOCKTAKE,
             Perm.MEMBERS_VIEW,
+            Perm.WALLET_RECHARGE,
             Perm.ORDERS_VIEW,
             Perm.ORDERS_FULFIL,
             Perm.ORDERS_REFUND,
@@ -82,6 +85,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.CATALOG_VIEW,
             Perm.INVENTORY_VIEW,
             Perm.MEMBERS_VIEW,
+            Perm.WALLET_RECHARGE,
             Perm.ORDERS_VIEW,
             Perm.ORDERS_FULFIL,
             Perm.MARKETING_VIEW,

@@ -151,7 +151,9 @@ def _open_tender(
     pending = sum(t.amount_fen for t in tenders if t.status == TS.PENDING and t.pk not in superseded)
     outstanding = intent.amount_fen - intent.paid_fen - pending
     amount = outstanding if amount_fen is None else amount_fen
-    if member is not None and amount != outstanding:
+    # Shoppers pay all that is left with one method; only an instant tender (the wallet) may pay
+    # a part, leaving the rest for an online method.
+    if member is not None and amount != outstanding and kind not in INSTANT_TENDERS:
         raise DomainError(PaymentError.INVALID_AMOUNT, outstanding=format_fen(outstanding))
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= outstanding:
         raise DomainError(PaymentError.INVALID_AMOUNT, outstanding=format_fen(max(outstanding, 0)))
@@ -453,9 +455,18 @@ def settle_pending_tenders(*, order_id: int) -> None:
 
 def cancel_pending_tenders(order: Order) -> None:
     """Inside the transaction that cancels or closes an unpaid order: its pending charges are
-    cancelled here and closed at the provider after commit."""
+    cancelled here and closed at the provider after commit, and what was already paid of it (a
+    part paid by the wallet, or cash at the till before the shopper walked away) is refunded."""
+    for paid in (
+        Tender.objects.select_for_update().filter(intent__order=order, status=TS.SUCCEEDED).order_by("pk")
+    ):
+        if paid.refundable_fen > 0:
+            refund_surplus_tender(tender=paid, order=order)
     ids = list(Tender.objects.filter(intent__order=order, status=TS.PENDING).values_list("pk", flat=True))
     if not ids:
+        PaymentIntent.objects.filter(order=order, status=PaymentIntent.Status.PENDING).update(
+            status=PaymentIntent.Status.CANCELLED
+        )
         return
     Tender.objects.filter(pk__in=ids, status=TS.PENDING).update(status=TS.CANCELLED)
     PaymentIntent.objects.filter(order=order, status=PaymentIntent.Status.PENDING).update(

@@ -207,28 +207,36 @@ def create_refund(
         )
         for line, quantity, amount in amounts
     )
+    _pay_back(
+        refund,
+        order,
+        actor=actor,
+        audit={
+            "shipping_fen": shipping,
+            "lines": [{"line_id": line.pk, "quantity": q, "amount_fen": a} for line, q, a in amounts],
+        },
+    )
+    return refund
+
+
+def _pay_back(refund: Refund, order: Order, *, actor: User | None, audit: dict) -> None:
+    """Split a new refund over the order's succeeded tenders (locked), audit it, and pay back the
+    instant parts now (provider parts after commit)."""
     tenders = list(
         Tender.objects.select_for_update()
         .filter(intent__order=order, status=Tender.Status.SUCCEEDED)
         .order_by("pk")
     )
-    tender_refunds = _split(refund, tenders, total)
+    tender_refunds = _split(refund, tenders, refund.amount_fen)
     record_audit(
         actor=actor,
         merchant_id=order.merchant_id,
         action="payments.refund_created",
         obj=refund,
-        after={
-            "order": order.number,
-            "kind": kind,
-            "amount_fen": total,
-            "shipping_fen": shipping,
-            "lines": [{"line_id": line.pk, "quantity": q, "amount_fen": a} for line, q, a in amounts],
-        },
-        reason=reason,
+        after={"order": order.number, "kind": refund.kind, "amount_fen": refund.amount_fen, **audit},
+        reason=refund.reason,
     )
     _settle_instant(refund, tender_refunds)
-    return refund
 
 
 @transaction.atomic
@@ -254,6 +262,38 @@ def refund_surplus_tender(*, tender: Tender, order: Order) -> Refund:
     tender_refunds = _split(refund, [tender], refund.amount_fen)
     logger.warning("refunding surplus payment %s of order %s", tender.out_trade_no, order.number)
     _settle_instant(refund, tender_refunds)
+    return refund
+
+
+@transaction.atomic
+def refund_recharge(
+    *, order: Order, amount_fen: int, reason: str, actor: User | None, idempotency_key: str
+) -> Refund:
+    """Pay back ``amount_fen`` of a recharge order (stored value withdrawn) through the tenders that
+    paid it. The wallet side (principal out, bonus forfeited) is written by the caller in the same
+    transaction; this checks only that the order is a paid recharge with that much unrefunded."""
+    existing = Refund.objects.filter(merchant_id=order.merchant_id, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.kind != Order.Kind.RECHARGE or order.status != Order.Status.COMPLETED:
+        raise DomainError(PaymentError.NOTHING_TO_REFUND)
+    updated = Order.objects.filter(pk=order.pk, refunded_fen__lte=F("payable_fen") - amount_fen).update(
+        refunded_fen=F("refunded_fen") + amount_fen
+    )
+    if amount_fen <= 0 or updated != 1:
+        raise DomainError(PaymentError.NOTHING_TO_REFUND)
+    refund = Refund.objects.create(
+        merchant_id=order.merchant_id,
+        number=_refund_number(order),
+        order=order,
+        kind=Refund.Kind.WALLET_WITHDRAWAL,
+        amount_fen=amount_fen,
+        reason=reason[:200],
+        idempotency_key=idempotency_key,
+        created_by=actor,
+    )
+    _pay_back(refund, order, actor=actor, audit={})
     return refund
 
 
