@@ -8,7 +8,16 @@ import pytest
 
 from newretail.members.models import SmsMessage
 from newretail.members.testing import make_member
-from tests.orders.conftest import committed, warehouse, water  # noqa: F401  (fixtures for points on orders)
+from tests.orders.conftest import (  # noqa: F401  (fixtures for points and the wallet on orders)
+    alipay_account,
+    cola,
+    committed,
+    sandbox_keys,
+    shopper,
+    warehouse,
+    water,
+    wechat_account,
+)
 
 PHONE = "13812345678"
 IP = "203.0.113.7"

@@ -18,14 +18,16 @@ from newretail.api.base import ERRORS, ErrorOut
 from newretail.api.base import AddressIn as BaseAddressIn
 from newretail.api.shop import Slug, _merchant
 from newretail.api.shop_auth import MEMBER_AUTH, client_ip, member_of
+from newretail.api.shop_orders import Key
 from newretail.core.errors import not_found
 from newretail.members.actions import addresses as address_actions
 from newretail.members.actions import login as login_actions
 from newretail.members.actions.points import sign_in
 from newretail.members.actions.tokens import revoke_member_token, token_expires_at
 from newretail.members.models import Member
-from newretail.members.queries import member_addresses, points_summary
+from newretail.members.queries import member_addresses, points_summary, recharge_plans_on_sale, wallet_summary
 from newretail.orders.actions.cart import merge_carts
+from newretail.orders.actions.recharge import start_recharge
 
 router = Router(tags=["shop members"], auth=MEMBER_AUTH)
 
@@ -220,3 +222,84 @@ def my_points(request, merchant_slug: str = Slug):
 def daily_sign_in(request, merchant_slug: str = Slug):
     result = sign_in(member=member_of(request))
     return SignInOut(points=result.points, streak=result.streak, already=result.already)
+
+
+# --- stored value ----------------------------------------------------------------------------
+
+
+class WalletEntryOut(Schema):
+    kind: str
+    principal_fen: int
+    bonus_fen: int
+    order_id: int | None
+    store_id: int | None
+    created_at: dt.datetime
+
+
+class WalletOut(Schema):
+    balance_fen: int
+    principal_fen: int = Field(..., description="Money the member paid in.")
+    bonus_fen: int = Field(..., description="Given by the shop with recharges; spent in proportion.")
+    entries: list[WalletEntryOut]
+
+
+class RechargePlanOut(Schema):
+    id: int
+    name: str
+    pay_fen: int
+    bonus_fen: int
+
+
+class RechargeIn(Schema):
+    plan_id: int | None = Field(None, ge=1, description="A plan on sale, or leave out and give amount_fen.")
+    amount_fen: int | None = Field(None, ge=1, description="A free amount, where the shop allows one.")
+
+
+class RechargeOrderOut(Schema):
+    order_id: int
+    number: str
+    payable_fen: int
+
+
+@router.get("/{merchant_slug}/my/wallet", response={200: WalletOut, **ERRORS})
+def my_wallet(request, merchant_slug: str = Slug):
+    summary = wallet_summary(member_of(request))
+    return WalletOut(
+        balance_fen=summary.balance_fen,
+        principal_fen=summary.principal_fen,
+        bonus_fen=summary.bonus_fen,
+        entries=[
+            WalletEntryOut(
+                kind=e.kind,
+                principal_fen=e.principal_fen,
+                bonus_fen=e.bonus_fen,
+                order_id=e.order_id,
+                store_id=e.store_id,
+                created_at=e.created_at,
+            )
+            for e in summary.entries
+        ],
+    )
+
+
+@router.get("/{merchant_slug}/recharge-plans", response={200: list[RechargePlanOut], **ERRORS}, auth=None)
+def recharge_plans(request, merchant_slug: str = Slug):
+    return [
+        RechargePlanOut(id=p.pk, name=p.name, pay_fen=p.pay_fen, bonus_fen=p.bonus_fen)
+        for p in recharge_plans_on_sale(_merchant(merchant_slug).pk)
+    ]
+
+
+@router.post("/{merchant_slug}/my/wallet/recharge", response={201: RechargeOrderOut, **ERRORS})
+def recharge(request, body: RechargeIn, merchant_slug: str = Slug, idempotency_key: Key = None):
+    """A recharge order pending payment: pay it like any order (``POST …/orders/{id}/pay``); the
+    wallet is credited when it is paid."""
+    order = start_recharge(
+        member=member_of(request),
+        plan_id=body.plan_id,
+        amount_fen=body.amount_fen,
+        idempotency_key=idempotency_key,
+    )
+    return Status(
+        201, RechargeOrderOut(order_id=order.pk, number=order.number, payable_fen=order.payable_fen)
+    )

@@ -424,12 +424,13 @@ def my_orders(
     request,
     merchant_slug: ShopSlug,
     status: str = Query("", max_length=20),
+    kind: str = Query("goods", max_length=10, description="goods, or recharge (stored-value recharges)."),
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=100_000),
 ):
     member = member_of(request)
     orders = (
-        Order.objects.filter(member=member)
+        Order.objects.filter(member=member, kind=kind)
         .select_related("store", "member")
         .annotate(item_count=Count("lines"))
         .order_by("-id")
@@ -488,7 +489,14 @@ def confirm_receipt(request, merchant_slug: ShopSlug, order_id: PathId):
 
 class PayIn(Schema):
     kind: str = Field(
-        ..., description="wechat_jsapi, wechat_native, alipay_page or alipay_wap.", max_length=20
+        ...,
+        description="wechat_jsapi, wechat_native, alipay_page, alipay_wap, or wallet (stored value).",
+        max_length=20,
+    )
+    amount_fen: int | None = Field(
+        None,
+        ge=1,
+        description="Wallet only: pay this part from stored value and the rest with an online method.",
     )
     openid: str = Field("", max_length=128, description="WeChat JSAPI: the shopper's openid.")
     return_url: str = Field("", max_length=500, description="Alipay: where the browser returns after paying.")
@@ -496,13 +504,15 @@ class PayIn(Schema):
 
 @router.post("/{merchant_slug}/orders/{order_id}/pay", response={200: TenderOut, **PAY_ERRORS})
 def pay(request, body: PayIn, merchant_slug: ShopSlug, order_id: PathId, idempotency_key: Key = None):
-    """Start paying the whole amount with one method; the answer's ``action`` says what the client
-    does next. Pressing pay again for the same method returns the same charge."""
+    """Start paying what is left with one method (stored value may pay a part first); the
+    answer's ``action`` says what the client does next. Pressing pay again for the same method
+    returns the same charge."""
     member = member_of(request)
     tender = charges.pay_order(
         order_id=order_id,
         kind=body.kind,
         member=member,
+        amount_fen=body.amount_fen if body.kind == "wallet" else None,
         payer_openid=body.openid,
         return_url=body.return_url,
         client_ip=client_ip(request),

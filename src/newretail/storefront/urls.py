@@ -4,7 +4,7 @@ mode; ``mall_page`` resolves the merchant either way."""
 
 from django.urls import path
 
-from newretail.storefront.views import account, catalog, checkout, coupons, home, orders, seo, stores
+from newretail.storefront.views import account, catalog, checkout, coupons, home, orders, seo, stores, wallet
 
 app_name = "storefront"
 
@@ -31,6 +31,7 @@ urlpatterns = [
     path("logout/", account.logout, name="logout"),
     path("me/", account.me, name="me"),
     path("me/points/", account.points, name="my_points"),
+    path("me/wallet/", wallet.wallet, name="my_wallet"),
     path("me/addresses/", account.addresses, name="addresses"),
     path("me/addresses/new/", account.address_form, name="address_new"),
     path("me/addresses/<int:address_id>/", account.address_form, name="address_edit"),

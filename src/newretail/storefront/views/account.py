@@ -17,7 +17,13 @@ from newretail.members.actions import addresses as address_actions
 from newretail.members.actions import login as login_actions
 from newretail.members.actions.points import sign_in
 from newretail.members.actions.tokens import revoke_member_token
-from newretail.members.queries import member_address, member_addresses, member_by_phone, points_summary
+from newretail.members.queries import (
+    member_address,
+    member_addresses,
+    member_by_phone,
+    points_summary,
+    wallet_summary,
+)
 from newretail.orders.actions.cart import merge_carts
 from newretail.orders.models import Order
 from newretail.storefront.decorators import mall_page, member_required
@@ -95,7 +101,7 @@ def me(request):
     member = shopper(request)
     now = clock.now()
     counts = {
-        status: Order.objects.filter(member=member, status=status).count()
+        status: Order.objects.filter(member=member, kind=Order.Kind.GOODS, status=status).count()
         for status in (Order.Status.PENDING_PAYMENT, Order.Status.READY_FOR_PICKUP, Order.Status.SHIPPED)
     }
     return render(
@@ -104,6 +110,7 @@ def me(request):
         {
             "member": member,
             "points": points_summary(member, last=0),
+            "wallet": wallet_summary(member, last=0),
             "coupon_count": reports.member_coupons(member, state="available", now=now).count(),
             "to_pay": counts[Order.Status.PENDING_PAYMENT],
             "to_pick_up": counts[Order.Status.READY_FOR_PICKUP],

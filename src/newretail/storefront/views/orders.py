@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from newretail.core.errors import DomainError
 from newretail.core.qr import qr_svg_document, qr_svg_inline
+from newretail.members.queries import wallet_summary
 from newretail.orders import queries as order_queries
 from newretail.orders.access import member_order
 from newretail.orders.actions import aftersales, lifecycle
@@ -27,6 +28,7 @@ from newretail.orders.state import PAID_STATUSES, PICKUP_WAITING
 from newretail.payments.accounts import enabled_account
 from newretail.payments.actions import charges
 from newretail.payments.models import Tender
+from newretail.payments.queries import paid_so_far
 from newretail.storefront.decorators import member_required
 from newretail.storefront.params import whole_number
 from newretail.storefront.site import absolute, mall_url, shopper
@@ -52,7 +54,10 @@ def order_list(request):
     member = shopper(request)
     status = request.GET.get("status", "")
     orders = (
-        Order.objects.filter(member=member).select_related("store").prefetch_related("lines").order_by("-id")
+        Order.objects.filter(member=member, kind=Order.Kind.GOODS)
+        .select_related("store")
+        .prefetch_related("lines")
+        .order_by("-id")
     )
     if status in {s for s, _label in TABS if s}:
         orders = orders.filter(status=status)
@@ -67,6 +72,8 @@ def order_list(request):
 def order_detail(request, order_id: int):
     member = shopper(request)
     order = _own_order(request, order_id)
+    if order.kind == Order.Kind.RECHARGE and order.status != Order.Status.PENDING_PAYMENT:
+        return redirect(mall_url(request, "my_wallet"))
     if request.GET.get("paid") and order.status == Order.Status.PENDING_PAYMENT:
         # Back from the cashier: ask the provider now rather than wait for its notification.
         for tender in Tender.objects.filter(intent__order=order, status=Tender.Status.PENDING):
@@ -107,20 +114,36 @@ def pickup_qr(request, order_id: int):
 @member_required
 def pay(request, order_id: int):
     """Choose how to pay; Alipay sends the browser to its cashier and back here, WeChat Pay shows
-    its QR (on a phone the WeChat H5 link opens the same cashier)."""
+    its QR (on a phone the WeChat H5 link opens the same cashier). Stored value pays the whole
+    order when it holds enough, or a part with the rest paid online (储值 + 微信/支付宝)."""
     member = shopper(request)
     order = _own_order(request, order_id)
     if order.status != Order.Status.PENDING_PAYMENT:
-        return redirect(mall_url(request, "order", order_id=order.pk))
+        return redirect(_after_payment(request, order))
     methods = [key for key in ("wechat", "alipay") if enabled_account(order.merchant_id, key) is not None]
+    paid = paid_so_far(order.pk)
+    outstanding = order.payable_fen - paid
+    # A recharge cannot be paid from the wallet it fills.
+    balance = wallet_summary(member).balance_fen if order.kind == Order.Kind.GOODS else 0
     qr = None
     if request.method == "POST":
         method = request.POST.get("method", "")
-        if method not in methods:
+        use_wallet = balance > 0 and (method == "wallet" or request.POST.get("use_wallet") == "1")
+        if method not in methods and not (method == "wallet" and balance >= outstanding):
             messages.error(request, _("Choose a way to pay."))
             return redirect(mall_url(request, "pay", order_id=order.pk))
-        return_url = absolute(request, mall_url(request, "order", order_id=order.pk, query={"paid": 1}))
         try:
+            if use_wallet:
+                part = charges.pay_order(
+                    order_id=order.pk,
+                    kind=Tender.Kind.WALLET,
+                    member=member,
+                    amount_fen=min(balance, outstanding),
+                )
+                order.refresh_from_db()
+                if order.status != Order.Status.PENDING_PAYMENT or part.amount_fen == outstanding:
+                    return redirect(_after_payment(request, order))
+            return_url = absolute(request, mall_url(request, "order", order_id=order.pk, query={"paid": 1}))
             tender = charges.pay_order(
                 order_id=order.pk,
                 kind=PAY_METHODS[method],
@@ -130,10 +153,10 @@ def pay(request, order_id: int):
             )
         except DomainError as error:
             messages.error(request, error.message)
-            return redirect(mall_url(request, "order", order_id=order.pk))
+            return redirect(mall_url(request, "pay", order_id=order.pk))
         action = tender.action or {}
         if tender.status == Tender.Status.SUCCEEDED:
-            return redirect(mall_url(request, "order", order_id=order.pk))
+            return redirect(_after_payment(request, order))
         if tender.status == Tender.Status.FAILED:
             messages.error(request, tender.failure_reason or _("The payment failed."))
             return redirect(mall_url(request, "pay", order_id=order.pk))
@@ -142,11 +165,29 @@ def pay(request, order_id: int):
         if action.get("type") == "qr":
             code_url = action["code_url"]
             qr = {"url": code_url, "svg": qr_svg_inline(code_url)}
+        paid = paid_so_far(order.pk)
+        outstanding = order.payable_fen - paid
     return render(
         request,
         "storefront/pay.html",
-        {"order": order, "methods": methods, "qr": qr, "noindex": True},
+        {
+            "order": order,
+            "methods": methods,
+            "qr": qr,
+            "paid_fen": paid,
+            "outstanding_fen": outstanding,
+            "wallet_fen": balance,
+            "wallet_covers": balance >= outstanding,
+            "noindex": True,
+        },
     )
+
+
+def _after_payment(request, order: Order) -> str:
+    """Where a shopper lands once an order is paid (or no longer payable)."""
+    if order.kind == Order.Kind.RECHARGE:
+        return mall_url(request, "my_wallet")
+    return mall_url(request, "order", order_id=order.pk)
 
 
 @require_POST

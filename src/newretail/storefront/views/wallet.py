@@ -1,0 +1,59 @@
+"""The shopper's stored value (我的储值): balance with principal and bonus apart, the shop's
+recharge plans ("充100送20") or a free amount where the shop allows it, and the history. A
+recharge is an order: choosing a plan creates it and goes to the pay page."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from newretail.core.errors import DomainError
+from newretail.core.money import MoneyFormatError, yuan_to_fen
+from newretail.members.actions.wallet import wallet_settings_for
+from newretail.members.queries import recharge_plans_on_sale, wallet_summary
+from newretail.orders.actions.recharge import start_recharge
+from newretail.storefront.decorators import member_required
+from newretail.storefront.params import whole_number
+from newretail.storefront.site import mall_url, shopper
+
+
+@member_required
+def wallet(request):
+    member = shopper(request)
+    settings = wallet_settings_for(member.merchant_id)
+    if request.method == "POST":
+        plan_id = whole_number(request.POST.get("plan"))
+        amount = None if plan_id else _amount(request.POST.get("amount", ""))
+        try:
+            order = start_recharge(
+                member=member,
+                plan_id=plan_id,
+                amount_fen=amount,
+                # One recharge per form shown: pressing twice does not open two orders.
+                idempotency_key=f"recharge:{member.pk}:{request.POST.get('form_key', '')[:36] or uuid.uuid4()}",
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect(mall_url(request, "my_wallet"))
+        return redirect(mall_url(request, "pay", order_id=order.pk))
+    return render(
+        request,
+        "storefront/wallet.html",
+        {
+            "summary": wallet_summary(member),
+            "plans": recharge_plans_on_sale(member.merchant_id),
+            "custom_minimum_fen": settings.custom_recharge_min_fen,
+            "form_key": uuid.uuid4(),
+            "active_tab": "me",
+            "noindex": True,
+        },
+    )
+
+
+def _amount(text: str) -> int | None:
+    try:
+        return yuan_to_fen(text.strip()[:12])
+    except MoneyFormatError:
+        return None
