@@ -29,14 +29,20 @@ def _wallet(phone: str) -> tuple[int, int]:
 
 def _pickup_order(web, merchant, store, sku, quantity: int) -> Order:
     product_url = mall(merchant, f"p/{sku.product_id}/")
-    web.post(mall(merchant, "cart/add/"), {"sku_id": sku.pk, "quantity": quantity, "next": product_url}, page=product_url)
+    web.post(
+        mall(merchant, "cart/add/"),
+        {"sku_id": sku.pk, "quantity": quantity, "next": product_url},
+        page=product_url,
+    )
     page_url = mall(merchant, f"checkout/?fulfilment=pickup&store={store.pk}")
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', web.text(page_url)))
     web.post(mall(merchant, "checkout/"), fields, page=page_url)
     return Order.objects.filter(kind="goods").latest("id")
 
 
-def test_recharge_by_plan_then_pay_an_order_from_the_wallet(web, merchant, store, cola, plan, alipay_account, committed):
+def test_recharge_by_plan_then_pay_an_order_from_the_wallet(
+    web, merchant, store, cola, plan, alipay_account, committed
+):
     phone = next_phone()
     web.login(merchant, phone)
     html = web.text(mall(merchant, "me/wallet/"))
@@ -51,7 +57,9 @@ def test_recharge_by_plan_then_pay_an_order_from_the_wallet(web, merchant, store
         confirm_on_cashier(cashier)
     recharge.refresh_from_db()
     assert recharge.status == "completed" and _wallet(phone) == (5000, 500)
-    assert web.get(mall(merchant, f"orders/{recharge.pk}/"), status=302)["Location"] == mall(merchant, "me/wallet/")
+    assert web.get(mall(merchant, f"orders/{recharge.pk}/"), status=302)["Location"] == mall(
+        merchant, "me/wallet/"
+    )
     assert "¥55.00" in web.text(mall(merchant, "me/"))
     # ¥9.00 of cola at the store price: the wallet covers it and is offered first.
     order = _pickup_order(web, merchant, store, cola, 2)
@@ -73,12 +81,16 @@ def test_the_wallet_pays_a_part_and_alipay_the_rest(web, merchant, store, cola, 
     recharge = Order.objects.get(kind="recharge", member__phone=phone)
     assert recharge.payable_fen == 500
     with committed():
-        confirm_on_cashier(web.post(mall(merchant, f"orders/{recharge.pk}/pay/"), {"method": "alipay"})["Location"])
+        confirm_on_cashier(
+            web.post(mall(merchant, f"orders/{recharge.pk}/pay/"), {"method": "alipay"})["Location"]
+        )
     assert _wallet(phone) == (500, 0)
     order = _pickup_order(web, merchant, store, cola, 2)  # ¥9.00
     pay_page = web.text(mall(merchant, f"orders/{order.pk}/pay/"))
     assert 'name="use_wallet" value="1" checked' in pay_page
-    cashier = web.post(mall(merchant, f"orders/{order.pk}/pay/"), {"method": "alipay", "use_wallet": "1"})["Location"]
+    cashier = web.post(mall(merchant, f"orders/{order.pk}/pay/"), {"method": "alipay", "use_wallet": "1"})[
+        "Location"
+    ]
     assert _wallet(phone) == (0, 0)
     assert "¥4.00" in web.text(mall(merchant, f"orders/{order.pk}/pay/"))  # what is left to pay
     with committed():
@@ -97,3 +109,18 @@ def test_a_free_amount_below_the_minimum_is_refused(web, merchant):
     web.post(mall(merchant, "me/wallet/"), {"plan": "", "amount": "5", "form_key": "k3"})
     assert not Order.objects.filter(kind="recharge").exists()
     assert "¥10.00" in web.text(mall(merchant, "me/wallet/"))
+
+
+def test_the_member_code_page_shows_a_code_the_till_resolves_once(web, merchant):
+    from newretail.members.actions.member_code import resolve_member_code
+    from newretail.members.models import Member
+
+    phone = next_phone()
+    web.login(merchant, phone)
+    assert "me/code/" in web.text(mall(merchant, "me/"))
+    response = web.get(mall(merchant, "me/code/"))
+    html = response.content.decode()
+    assert response["Cache-Control"] == "private, no-store" and 'http-equiv="refresh"' in html
+    digits = re.search(r'data-test="member-code">([\d ]+)<', html)[1].replace(" ", "")
+    assert resolve_member_code(merchant.pk, digits) == Member.objects.get(phone=phone)
+    assert 'id="barcode_group"' in html and html.count("<svg") >= 2  # the barcode and the QR code

@@ -40,3 +40,11 @@ def hit(key: str, *, limit: int, window_seconds: int) -> int:
 def reset(key: str, *, window_seconds: int) -> None:
     """Forget the attempts of the current window (a successful login clears its counter)."""
     cache.delete(_slice(key, window_seconds)[0])
+
+
+def check(key: str, *, limit: int, window_seconds: int) -> None:
+    """Raise RATE_LIMITED if ``limit`` attempts were already counted for ``key`` in the current
+    window, without counting one (for limits on failures: check first, ``hit`` on a failure)."""
+    cache_key, remaining = _slice(key, window_seconds)
+    if (cache.get(cache_key) or 0) >= limit:
+        raise DomainError(CoreError.RATE_LIMITED, seconds=remaining)

@@ -129,3 +129,18 @@ class MemberError(ErrorCode):
         _("An adjustment needs a non-zero amount, a reason, and must not take the balance below zero."),
         400,
     )
+    MEMBER_CODE_INVALID = (
+        "members.member_code_invalid",
+        _("This is not a valid member code. Ask the member to open the code again."),
+        400,
+    )
+    MEMBER_CODE_EXPIRED = (
+        "members.member_code_expired",
+        _("This member code has expired (it changes every minute). Ask the member to refresh it."),
+        400,
+    )
+    MEMBER_CODE_USED = (
+        "members.member_code_used",
+        _("This member code was already scanned. Ask the member to refresh it."),
+        409,
+    )

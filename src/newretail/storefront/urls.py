@@ -32,6 +32,7 @@ urlpatterns = [
     path("me/", account.me, name="me"),
     path("me/points/", account.points, name="my_points"),
     path("me/wallet/", wallet.wallet, name="my_wallet"),
+    path("me/code/", wallet.member_code, name="member_code"),
     path("me/addresses/", account.addresses, name="addresses"),
     path("me/addresses/new/", account.address_form, name="address_new"),
     path("me/addresses/<int:address_id>/", account.address_form, name="address_edit"),

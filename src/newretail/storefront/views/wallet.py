@@ -1,4 +1,4 @@
-"""The shopper's stored value (我的储值): balance with principal and bonus apart, the shop's
+"""The member code (会员码) the till scans, and the shopper's stored value (我的储值): balance with principal and bonus apart, the shop's
 recharge plans ("充100送20") or a free amount where the shop allows it, and the history. A
 recharge is an order: choosing a plan creates it and goes to the pay page."""
 
@@ -9,8 +9,11 @@ import uuid
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
+from newretail.core import clock
 from newretail.core.errors import DomainError
 from newretail.core.money import MoneyFormatError, yuan_to_fen
+from newretail.core.qr import code128_svg_inline, qr_svg_inline
+from newretail.members.actions.member_code import current_member_code
 from newretail.members.actions.wallet import wallet_settings_for
 from newretail.members.queries import recharge_plans_on_sale, wallet_summary
 from newretail.orders.actions.recharge import start_recharge
@@ -57,3 +60,25 @@ def _amount(text: str) -> int | None:
         return yuan_to_fen(text.strip()[:12])
     except MoneyFormatError:
         return None
+
+
+@member_required
+def member_code(request):
+    """会员码: this minute's code as a QR and a barcode; the page reloads itself when it changes."""
+    member = shopper(request)
+    shown = current_member_code(member)
+    seconds = max(1, int((shown.expires_at - clock.now()).total_seconds()))
+    response = render(
+        request,
+        "storefront/member_code.html",
+        {
+            "code": shown.code,
+            "qr": qr_svg_inline(shown.code, scale=6),
+            "barcode": code128_svg_inline(shown.code),
+            "refresh_seconds": seconds,
+            "active_tab": "me",
+            "noindex": True,
+        },
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
