@@ -271,6 +271,7 @@ WORLD_EXTENSIONS.extend(
     [catalog_isolation.build_catalog_world, catalog_io_isolation.build, inventory_isolation.build]
 )
 WORLD_EXTENSIONS.append(members_isolation.build)
+CONSOLE_OBJECTS.update(members_isolation.CONSOLE_OBJECTS)
 MEMBER_PARAMS.update(members_isolation.MEMBER_PARAMS)
 MEMBER_BODIES.update(members_isolation.MEMBER_BODIES)
 for domain in (catalog_isolation, catalog_io_isolation, inventory_isolation):

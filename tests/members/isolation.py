@@ -11,6 +11,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from newretail.members.actions.addresses import add_address
+from newretail.members.models import RechargePlan
 from newretail.members.testing import make_member, member_bearer
 
 
@@ -25,6 +26,9 @@ def build(owner, world: dict) -> dict:
         detail="隔离路1号",
     )
     return {
+        "recharge_plan": RechargePlan.objects.create(
+            merchant_id=owner.merchant_id, pay_fen=10000, bonus_fen=1000
+        ),
         "member": member,
         "member_address": address,
         "member_headers": member_bearer(member),
@@ -47,4 +51,16 @@ MEMBER_BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/shop/{merchant_slug}/addresses/{address_id}/default"): {},
     ("POST", "/api/v1/shop/{merchant_slug}/auth/logout"): {},
     ("POST", "/api/v1/shop/{merchant_slug}/my/points/sign-in"): {},
+    ("POST", "/api/v1/shop/{merchant_slug}/my/wallet/recharge"): {"amount_fen": 1000},
+}
+
+# console URL name -> world key
+CONSOLE_OBJECTS: dict[str, str] = {
+    "member_detail": "member",
+    "member_note": "member",
+    "member_points_adjust": "member",
+    "member_wallet_adjust": "member",
+    "member_recharge": "member",
+    "member_withdraw": "member",
+    "recharge_plan_edit": "recharge_plan",
 }

@@ -34,6 +34,13 @@ NAV: tuple[NavSection, ...] = (
         ),
     ),
     NavSection(
+        _("Members"),
+        (
+            NavItem(_("Members"), "console:member_list", Perm.MEMBERS_VIEW),
+            NavItem(_("Stored value setup"), "console:stored_value", Perm.MEMBERS_MANAGE),
+        ),
+    ),
+    NavSection(
         _("Catalog"),
         (
             NavItem(_("Products"), "console:product_list", Perm.CATALOG_VIEW),

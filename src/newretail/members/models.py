@@ -279,6 +279,7 @@ class PointsEntry(MerchantOwned):
         EXPIRE = "expire", _("Expired")
         SPEND = "spend", _("Spent")
         RETURN = "return", _("Returned (order cancelled or refunded)")
+        ADJUST = "adjust", _("Adjusted by staff")
 
     member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
@@ -461,3 +462,19 @@ class WalletEntry(MerchantOwned):
     @property
     def amount_fen(self) -> int:
         return self.principal_fen + self.bonus_fen
+
+
+class MemberNote(MerchantOwned):
+    """A note staff keep on a member (备注: "prefers delivery after 6 pm"), newest first."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="notes")
+    text = models.CharField(_("note"), max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("member note")
+        verbose_name_plural = _("member notes")
+        ordering = ["-id"]

@@ -217,3 +217,62 @@ def event_label(kind: str) -> str:
         return str(Order.Status(kind).label)
     except ValueError:
         return kind
+
+
+# --- members with what they bought (the console's member list) --------------------------------
+
+
+def members_with_spend(
+    merchant_id: int,
+    *,
+    q: str = "",
+    level: int | None = None,
+    store: int | None = None,
+    min_spend: int | None = None,
+    ordered_within_days: int | None = None,
+    now: dt.datetime | None = None,
+):
+    """The merchant's members with ``spent_fen`` (paid goods orders, net of refunds) and
+    ``last_order_at``, filtered: ``q`` is a whole phone, its last 4 digits or part of the name."""
+    from django.db.models import F, Max, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from newretail.core import clock
+    from newretail.members.models import Member
+
+    paid = Order.objects.filter(
+        member_id=OuterRef("pk"), kind=Order.Kind.GOODS, status__in=PAID_STATUSES
+    ).values("member_id")
+    members = (
+        Member.objects.for_merchant(merchant_id)
+        .select_related("level", "registered_store")
+        .annotate(
+            spent_fen=Coalesce(
+                Subquery(paid.annotate(total=Sum(F("payable_fen") - F("refunded_fen"))).values("total")[:1]),
+                0,
+            ),
+            last_order_at=Subquery(
+                Order.objects.filter(member_id=OuterRef("pk"), kind=Order.Kind.GOODS)
+                .values("member_id")
+                .annotate(last=Max("created_at"))
+                .values("last")[:1]
+            ),
+        )
+    )
+    q = (q or "").strip()
+    if q.isdigit() and len(q) == 11:
+        members = members.filter(phone=q)
+    elif q.isdigit() and len(q) == 4:
+        members = members.filter(phone__endswith=q)
+    elif q:
+        members = members.filter(Q(name__icontains=q) | Q(phone__startswith=q))
+    if level:
+        members = members.filter(level_id=level)
+    if store:
+        members = members.filter(registered_store_id=store)
+    if min_spend:
+        members = members.filter(spent_fen__gte=min_spend)
+    if ordered_within_days:
+        since = (now or clock.now()) - dt.timedelta(days=ordered_within_days)
+        members = members.filter(last_order_at__gte=since)
+    return members.order_by("-id")

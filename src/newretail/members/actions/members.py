@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
-from newretail.core.errors import not_found
+from newretail.core.errors import CoreError, DomainError, not_found
 from newretail.core.events import record_event
 from newretail.core.tenancy import merchant_id_of
-from newretail.members.models import Member
+from newretail.members.models import Member, MemberNote
 from newretail.members.phones import normalise_mobile
-from newretail.tenancy.models import Merchant, Store
+from newretail.tenancy.access import require_perm
+from newretail.tenancy.models import Merchant, Store, User
+from newretail.tenancy.roles import Perm
 
 NAME_MAX_LENGTH = Member._meta.get_field("name").max_length
 
@@ -63,3 +66,19 @@ def find_or_create_member(
         aggregate=member,
     )
     return member, True
+
+
+MAX_NOTE_LENGTH = 500
+
+
+def add_member_note(*, actor: User, member: Member, text: str) -> MemberNote:
+    """A staff note on the member page (staff who may see members)."""
+    require_perm(actor, Perm.MEMBERS_VIEW)
+    text = (text or "").strip()[:MAX_NOTE_LENGTH]
+    if member.merchant_id != actor.merchant_id:
+        raise not_found()
+    if not text:
+        raise DomainError(CoreError.INVALID_INPUT, detail=_("the note is empty"))
+    return MemberNote.objects.create(
+        merchant_id=member.merchant_id, member=member, text=text, created_by=actor
+    )

@@ -19,10 +19,14 @@ from django.db import transaction
 from django.db.models import F, Sum
 
 from newretail.core import clock
+from newretail.core.audit import record_audit
 from newretail.core.errors import DomainError
 from newretail.members.errors import MemberError
 from newretail.members.models import Member, PointsAccount, PointsBatch, PointsEntry, PointsSettings
 from newretail.members.queries import signin_reference, signin_streak
+from newretail.tenancy.access import require_perm
+from newretail.tenancy.models import User
+from newretail.tenancy.roles import Perm
 
 
 def points_settings_for(merchant_id: int) -> PointsSettings:
@@ -333,3 +337,45 @@ def sign_in(*, member: Member) -> SignIn:
                 reference=signin_reference(today),
             )
     return SignIn(points=points, streak=streak, already=False)
+
+
+MAX_ADJUSTMENT = 1_000_000
+
+
+@transaction.atomic
+def adjust_points(*, actor: User, member: Member, points: int, reason: str) -> int:
+    """A manual correction of a member's points (积分调整), audited: needs ``members.manage`` and a
+    reason. Added points form a batch with the usual expiry; taken points come out of the batches
+    that expire first and may not exceed the balance."""
+    require_perm(actor, Perm.MEMBERS_MANAGE)
+    reason = (reason or "").strip()
+    if (
+        not reason
+        or isinstance(points, bool)
+        or not isinstance(points, int)
+        or not 0 < abs(points) <= MAX_ADJUSTMENT
+    ):
+        raise DomainError(MemberError.ADJUSTMENT_INVALID)
+    member = Member.objects.get(pk=member.pk, merchant_id=actor.merchant_id)
+    account = _account(member)
+    before = account.balance
+    reference = f"adjust:{member.pk}:{PointsEntry.objects.filter(member=member, kind=PointsEntry.Kind.ADJUST).count() + 1}"
+    if points > 0:
+        earn_points(
+            member=member, points=points, reference=reference, note=reason[:200], kind=PointsEntry.Kind.ADJUST
+        )
+    else:
+        if account.balance < -points:
+            raise DomainError(MemberError.ADJUSTMENT_INVALID)
+        _take(account, member, -points, kind=PointsEntry.Kind.ADJUST, reference=reference, order_id=None)
+    account.refresh_from_db()
+    record_audit(
+        actor=actor,
+        merchant_id=member.merchant_id,
+        action="members.points_adjusted",
+        obj=member,
+        before={"balance": before},
+        after={"balance": account.balance, "points": points},
+        reason=reason,
+    )
+    return account.balance

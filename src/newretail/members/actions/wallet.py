@@ -367,6 +367,74 @@ def adjust_wallet(
     return entry
 
 
+# --- setup ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_recharge_plan(
+    *,
+    actor: User,
+    plan: RechargePlan | None,
+    name: str,
+    pay_fen: int,
+    bonus_fen: int,
+    position: int = 0,
+    is_active: bool = True,
+) -> RechargePlan:
+    """Create or change a recharge plan (``members.manage``, audited). Orders already placed keep
+    the terms they were created with (``WalletRecharge``)."""
+    require_perm(actor, Perm.MEMBERS_MANAGE)
+    if not 0 < pay_fen <= MAX_RECHARGE_FEN or not 0 <= bonus_fen <= MAX_RECHARGE_FEN:
+        raise DomainError(
+            MemberError.RECHARGE_AMOUNT_INVALID, minimum=format_fen(1), maximum=format_fen(MAX_RECHARGE_FEN)
+        )
+    before = None
+    if plan is None:
+        plan = RechargePlan(merchant_id=actor.merchant_id)
+    else:
+        before = {"pay_fen": plan.pay_fen, "bonus_fen": plan.bonus_fen, "is_active": plan.is_active}
+    plan.name, plan.pay_fen, plan.bonus_fen = (name or "").strip()[:30], pay_fen, bonus_fen
+    plan.position, plan.is_active = position, is_active
+    plan.save()
+    record_audit(
+        actor=actor,
+        merchant_id=actor.merchant_id,
+        action="members.recharge_plan_saved",
+        obj=plan,
+        before=before,
+        after={"pay_fen": pay_fen, "bonus_fen": bonus_fen, "is_active": is_active},
+    )
+    return plan
+
+
+@transaction.atomic
+def update_wallet_settings(
+    *, actor: User, custom_recharge_min_fen: int, withdrawal_allowed: bool
+) -> WalletSettings:
+    require_perm(actor, Perm.MEMBERS_MANAGE)
+    if not 0 <= custom_recharge_min_fen <= MAX_RECHARGE_FEN:
+        raise DomainError(
+            MemberError.RECHARGE_AMOUNT_INVALID, minimum=format_fen(0), maximum=format_fen(MAX_RECHARGE_FEN)
+        )
+    settings, _created = WalletSettings.objects.get_or_create(merchant_id=actor.merchant_id)
+    before = {
+        "custom_recharge_min_fen": settings.custom_recharge_min_fen,
+        "withdrawal_allowed": settings.withdrawal_allowed,
+    }
+    settings.custom_recharge_min_fen = custom_recharge_min_fen
+    settings.withdrawal_allowed = withdrawal_allowed
+    settings.save()
+    record_audit(
+        actor=actor,
+        merchant_id=actor.merchant_id,
+        action="members.wallet_settings_changed",
+        obj=settings,
+        before=before,
+        after={"custom_recharge_min_fen": custom_recharge_min_fen, "withdrawal_allowed": withdrawal_allowed},
+    )
+    return settings
+
+
 # --- the wallet as a tender ------------------------------------------------------------------
 
 

@@ -1,0 +1,281 @@
+"""Console pages for members (会员): the list with search and filters, the member page (profile,
+orders, points, stored value, notes) with manual adjustments, counter recharges in cash and
+withdrawals, and the stored-value setup (recharge plans, settings, the liability report)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from newretail.console.decorators import console_view
+from newretail.console.forms.members import (
+    CounterRechargeForm,
+    MemberFilterForm,
+    NoteForm,
+    PointsAdjustForm,
+    RechargePlanForm,
+    WalletAdjustForm,
+    WalletSettingsForm,
+    WithdrawForm,
+)
+from newretail.console.helpers import done, failed, owned
+from newretail.console.paging import paginate
+from newretail.core.errors import DomainError
+from newretail.members.actions import points as points_actions
+from newretail.members.actions import wallet as wallet_actions
+from newretail.members.actions.members import add_member_note
+from newretail.members.models import Member, MemberNote, RechargePlan
+from newretail.members.queries import name_for, phone_for, points_summary, wallet_liability, wallet_summary
+from newretail.orders import queries as order_queries
+from newretail.orders.actions.recharge import start_recharge, withdraw_stored_value
+from newretail.orders.models import Order
+from newretail.payments.actions.charges import pay_order
+from newretail.tenancy.roles import Perm
+
+
+@console_view(Perm.MEMBERS_VIEW)
+def member_list(request):
+    actor = request.user
+    form = MemberFilterForm(request.GET or None, actor=actor)
+    if form.is_bound:
+        form.is_valid()
+    members = order_queries.members_with_spend(actor.merchant_id, **form.filters())
+    page = paginate(request, members)
+    return render(request, "console/members/member_list.html", {"form": form, **page})
+
+
+def _member(request, pk: int) -> Member:
+    return owned(Member.objects.select_related("level", "registered_store"), request.user, pk)
+
+
+def _detail_url(member: Member) -> str:
+    return reverse("console:member_detail", args=[member.pk])
+
+
+@console_view(Perm.MEMBERS_VIEW)
+def member_detail(request, pk: int):
+    actor = request.user
+    member = _member(request, pk)
+    orders = (
+        order_queries.scoped_orders(actor).filter(member=member).select_related("store").order_by("-id")[:10]
+    )
+    context = {
+        "member": member,
+        "phone": phone_for(actor, member.phone),
+        "name": name_for(actor, member.name),
+        "points": points_summary(member, last=10),
+        "wallet": wallet_summary(member, last=10),
+        "withdrawable_fen": wallet_actions.withdrawable_fen(member),
+        "orders": orders,
+        "notes": MemberNote.objects.filter(member=member).select_related("created_by")[:20],
+        "note_form": NoteForm(),
+        "points_form": PointsAdjustForm(),
+        "wallet_form": WalletAdjustForm(),
+        "recharge_form": CounterRechargeForm(actor=actor),
+        "withdraw_form": WithdrawForm(),
+        "can_manage": actor.has_perm_code(Perm.MEMBERS_MANAGE),
+        "can_recharge": actor.has_perm_code(Perm.WALLET_RECHARGE) and actor.has_perm_code(Perm.ORDERS_FULFIL),
+        "can_withdraw": actor.has_perm_code(Perm.ORDERS_REFUND),
+    }
+    return render(request, "console/members/member_detail.html", context)
+
+
+def _invalid(request, member: Member, form):
+    """A form on the member page that did not parse: say which field and why, back to the page."""
+    name, errors = next(iter(form.errors.items()))
+    label = form.fields[name].label if name in form.fields else ""
+    messages.error(request, f"{label}: {errors[0]}" if label else errors[0])
+    return redirect(_detail_url(member))
+
+
+@console_view(Perm.MEMBERS_VIEW)
+@require_POST
+def member_note(request, pk: int):
+    member = _member(request, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, member, form)
+    add_member_note(actor=request.user, member=member, text=form.cleaned_data["text"])
+    return done(request, _("Note added."), _detail_url(member))
+
+
+@console_view(Perm.MEMBERS_MANAGE)
+@require_POST
+def member_points_adjust(request, pk: int):
+    member = _member(request, pk)
+    form = PointsAdjustForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, member, form)
+    try:
+        points_actions.adjust_points(
+            actor=request.user,
+            member=member,
+            points=form.cleaned_data["points"],
+            reason=form.cleaned_data["reason"],
+        )
+    except DomainError as error:
+        return failed(request, error, _detail_url(member))
+    return done(request, _("Points adjusted."), _detail_url(member))
+
+
+@console_view(Perm.MEMBERS_MANAGE)
+@require_POST
+def member_wallet_adjust(request, pk: int):
+    member = _member(request, pk)
+    form = WalletAdjustForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, member, form)
+    try:
+        wallet_actions.adjust_wallet(
+            actor=request.user,
+            member=member,
+            principal_fen=form.cleaned_data["principal"] or 0,
+            bonus_fen=form.cleaned_data["bonus"] or 0,
+            reason=form.cleaned_data["reason"],
+        )
+    except DomainError as error:
+        return failed(request, error, _detail_url(member))
+    return done(request, _("Stored value adjusted."), _detail_url(member))
+
+
+@console_view(Perm.WALLET_RECHARGE)
+@require_POST
+def member_recharge(request, pk: int):
+    """A recharge paid in cash at the counter: the recharge order and its cash tender together."""
+    member = _member(request, pk)
+    form = CounterRechargeForm(request.POST, actor=request.user)
+    if not form.is_valid():
+        return _invalid(request, member, form)
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            order = start_recharge(
+                member=member,
+                plan_id=data["plan"],
+                amount_fen=None if data["plan"] else data["amount"],
+                actor=request.user,
+                store_id=data["store"],
+            )
+            pay_order(order_id=order.pk, kind="cash", actor=request.user)
+    except DomainError as error:
+        return failed(request, error, _detail_url(member))
+    return done(
+        request, _("Recharged: %(number)s paid in cash.") % {"number": order.number}, _detail_url(member)
+    )
+
+
+@console_view(Perm.ORDERS_REFUND)
+@require_POST
+def member_withdraw(request, pk: int):
+    member = _member(request, pk)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, member, form)
+    try:
+        refunds = withdraw_stored_value(
+            actor=request.user,
+            member=member,
+            amount_fen=form.cleaned_data["amount"],
+            reason=form.cleaned_data["reason"],
+        )
+    except DomainError as error:
+        return failed(request, error, _detail_url(member))
+    paid_back = sum(refund.amount_fen for refund in refunds)
+    return done(
+        request,
+        _("Withdrawn: %(amount)s goes back through the recharges' payments.")
+        % {"amount": f"¥{paid_back / 100:.2f}"},
+        _detail_url(member),
+    )
+
+
+# --- stored-value setup ----------------------------------------------------------------------
+
+
+def _stored_value_url() -> str:
+    return reverse("console:stored_value")
+
+
+@console_view(Perm.MEMBERS_MANAGE)
+def stored_value(request):
+    actor = request.user
+    settings = wallet_actions.wallet_settings_for(actor.merchant_id)
+    if request.method == "POST":
+        form = WalletSettingsForm(request.POST)
+        if form.is_valid():
+            wallet_actions.update_wallet_settings(
+                actor=actor,
+                custom_recharge_min_fen=form.cleaned_data["custom_recharge_min"] or 0,
+                withdrawal_allowed=form.cleaned_data["withdrawal_allowed"],
+            )
+            return done(request, _("Stored value settings saved."), _stored_value_url())
+    else:
+        form = WalletSettingsForm(
+            initial={
+                "custom_recharge_min": settings.custom_recharge_min_fen / 100,
+                "withdrawal_allowed": settings.withdrawal_allowed,
+            }
+        )
+    rows, total = wallet_liability(actor.merchant_id, store_ids=actor.store_ids())
+    context = {
+        "form": form,
+        "plans": RechargePlan.objects.for_merchant(actor.merchant_id),
+        "rows": rows,
+        "total": total,
+        "recharges": Order.objects.for_merchant(actor.merchant_id)
+        .filter(kind=Order.Kind.RECHARGE)
+        .select_related("member", "store")
+        .order_by("-id")[:20],
+    }
+    return render(request, "console/members/stored_value.html", context)
+
+
+@console_view(Perm.MEMBERS_MANAGE)
+def recharge_plan_form(request, pk: int | None = None):
+    actor = request.user
+    plan = owned(RechargePlan.objects.all(), actor, pk) if pk else None
+    if request.method == "POST":
+        form = RechargePlanForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            wallet_actions.save_recharge_plan(
+                actor=actor,
+                plan=plan,
+                name=data["name"],
+                pay_fen=data["pay"],
+                bonus_fen=data["bonus"] or 0,
+                position=data["position"] or 0,
+                is_active=data["is_active"],
+            )
+            return done(request, _("Recharge plan saved."), _stored_value_url())
+    elif plan is not None:
+        form = RechargePlanForm(
+            initial={
+                "name": plan.name,
+                "pay": plan.pay_fen / 100,
+                "bonus": plan.bonus_fen / 100,
+                "position": plan.position,
+                "is_active": plan.is_active,
+            }
+        )
+    else:
+        form = RechargePlanForm()
+    return render(request, "console/members/recharge_plan_form.html", {"form": form, "plan": plan})
+
+
+urlpatterns = [
+    path("members/", member_list, name="member_list"),
+    path("members/<int:pk>/", member_detail, name="member_detail"),
+    path("members/<int:pk>/notes/", member_note, name="member_note"),
+    path("members/<int:pk>/points/adjust/", member_points_adjust, name="member_points_adjust"),
+    path("members/<int:pk>/wallet/adjust/", member_wallet_adjust, name="member_wallet_adjust"),
+    path("members/<int:pk>/wallet/recharge/", member_recharge, name="member_recharge"),
+    path("members/<int:pk>/wallet/withdraw/", member_withdraw, name="member_withdraw"),
+    path("stored-value/", stored_value, name="stored_value"),
+    path("stored-value/plans/new/", recharge_plan_form, name="recharge_plan_new"),
+    path("stored-value/plans/<int:pk>/", recharge_plan_form, name="recharge_plan_edit"),
+]
