@@ -123,3 +123,63 @@ def test_plans_settings_and_the_liability_report(owner, merchant, store):
     web.post(reverse("console:member_recharge", args=[member.pk]), {"plan": plan.pk, "store": store.pk})
     html = web.get(reverse("console:stored_value"))
     assert store.name in html and "¥200.00" in html and "¥50.00" in html
+
+
+def test_levels_and_points_rules_are_set_in_the_console(owner, merchant):
+    from newretail.members.models import LevelSettings, MemberLevel, PointsSettings
+
+    web = Browser(owner)
+    web.get(reverse("console:level_new"))
+    web.post(
+        reverse("console:level_new"),
+        {
+            "name": "金卡",
+            "rank": "2",
+            "growth_threshold": "2000",
+            "points_multiplier_percent": "150",
+            "birthday_points": "100",
+        },
+    )
+    gold = MemberLevel.objects.get(merchant=merchant)
+    assert (gold.growth_threshold, gold.points_multiplier_percent) == (2000, 150)
+    web.get(reverse("console:level_new"))
+    response = web.post(
+        reverse("console:level_new"),
+        {
+            "name": "铂金",
+            "rank": "2",
+            "growth_threshold": "1",
+            "points_multiplier_percent": "100",
+            "birthday_points": "0",
+        },
+    )
+    assert response.status_code == 200 and '<p class="error">' in response.content.decode()
+    assert MemberLevel.objects.filter(merchant=merchant).count() == 1  # the rank is taken
+    page = web.get(reverse("console:member_rules"))
+    assert "金卡" in page
+    fields = {
+        "form": "points",
+        "points-earn_per_yuan": "2",
+        "points-earn_on": "paid",
+        "points-signin_points": "5",
+        "points-signin_streak_days": "7",
+        "points-signin_streak_bonus": "20",
+        "points-redeem_per_yuan": "100",
+        "points-redeem_max_percent": "30",
+        "points-redeem_min_points": "0",
+    }
+    web.post(reverse("console:member_rules"), fields)
+    settings = PointsSettings.objects.get(merchant=merchant)
+    assert (settings.earn_per_yuan, settings.earn_on, settings.redeem_max_percent) == (2, "paid", 30)
+    web.get(reverse("console:member_rules"))
+    web.post(
+        reverse("console:member_rules"),
+        {"form": "growth", "growth-growth_per_yuan": "3", "growth-yearly_review": ""},
+    )
+    growth = LevelSettings.objects.get(merchant=merchant)
+    assert (growth.growth_per_yuan, growth.yearly_review) == (3, False)
+    web.get(reverse("console:member_rules"))
+    web.post(
+        reverse("console:member_rules"), {**fields, "points-redeem_max_percent": "0"}
+    )  # below the 1% minimum
+    assert PointsSettings.objects.get(merchant=merchant).redeem_max_percent == 30

@@ -11,7 +11,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from newretail.members.actions.addresses import add_address
-from newretail.members.models import RechargePlan
+from newretail.members.models import MemberLevel, RechargePlan
 from newretail.members.testing import make_member, member_bearer
 
 
@@ -26,6 +26,7 @@ def build(owner, world: dict) -> dict:
         detail="隔离路1号",
     )
     return {
+        "member_level": MemberLevel.objects.create(merchant_id=owner.merchant_id, name="隔离卡", rank=9),
         "recharge_plan": RechargePlan.objects.create(
             merchant_id=owner.merchant_id, pay_fen=10000, bonus_fen=1000
         ),
@@ -63,4 +64,5 @@ CONSOLE_OBJECTS: dict[str, str] = {
     "member_recharge": "member",
     "member_withdraw": "member",
     "recharge_plan_edit": "recharge_plan",
+    "level_edit": "member_level",
 }

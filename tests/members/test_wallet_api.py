@@ -11,7 +11,9 @@ from tests.orders.conftest import buy, key, pay_online, shop_path
 pytestmark = pytest.mark.django_db
 
 
-def test_recharge_by_api_and_pay_an_order_from_the_wallet(merchant, store, cola, shopper, wechat_account, committed):
+def test_recharge_by_api_and_pay_an_order_from_the_wallet(
+    merchant, store, cola, shopper, wechat_account, committed
+):
     plan = RechargePlan.objects.create(merchant=merchant, name="充30送3", pay_fen=3000, bonus_fen=300)
     RechargePlan.objects.create(merchant=merchant, pay_fen=9900, is_active=False)
     me, _member_id = shopper()

@@ -37,6 +37,7 @@ NAV: tuple[NavSection, ...] = (
         _("Members"),
         (
             NavItem(_("Members"), "console:member_list", Perm.MEMBERS_VIEW),
+            NavItem(_("Levels and points rules"), "console:member_rules", Perm.MEMBERS_MANAGE),
             NavItem(_("Stored value setup"), "console:stored_value", Perm.MEMBERS_MANAGE),
         ),
     ),

@@ -144,3 +144,11 @@ class MemberError(ErrorCode):
         _("This member code was already scanned. Ask the member to refresh it."),
         409,
     )
+    LEVEL_INVALID = (
+        "members.level_invalid",
+        _(
+            "A level needs a name, a rank from 0 to 99, a growth threshold of 0 or more and a points multiplier from 100% to 1000%."
+        ),
+        400,
+    )
+    LEVEL_RANK_TAKEN = ("members.level_rank_taken", _("Another level already has rank {rank}."), 409)

@@ -1,6 +1,6 @@
 """Members' subscribers to order events (registered when the app is ready; the order core
-imports none of this): points earned once per order, taken back on refunds; points an order
-spent given back when it is cancelled, closed unpaid or refunded."""
+imports none of this): points and growth earned once per order, taken back on refunds; points an
+order spent given back when it is cancelled, closed unpaid or refunded."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.db.models import Sum
 
 from newretail.core.events import subscribe
 from newretail.core.models import Event
+from newretail.members.actions.levels import earn_growth_for_order, reverse_growth_for_refund
 from newretail.members.actions.points import (
     earn_for_order,
     points_settings_for,
@@ -42,6 +43,9 @@ def _earn(event: Event, when: str) -> None:
     goods, refunded = _goods(event.payload["order_id"])
     # The wallet's bonus was given by the merchant, not paid: it earns no points.
     goods -= bonus_paid_for_order(event.payload["order_id"])
+    # Growth first: an order that lifts the member to 金卡 already earns 金卡's points.
+    earn_growth_for_order(member=member, order_id=event.payload["order_id"], goods_fen=goods - refunded)
+    member.refresh_from_db()
     earn_for_order(member=member, order_id=event.payload["order_id"], goods_fen=goods, refunded_fen=refunded)
 
 
@@ -62,6 +66,21 @@ def reverse_points(event: Event) -> None:
         return
     goods, refunded = _goods(event.payload["order_id"])
     reverse_for_refund(
+        member=member,
+        order_id=event.payload["order_id"],
+        refund_id=event.payload["refund_id"],
+        goods_fen=goods,
+        refunded_goods_fen=refunded,
+    )
+
+
+@subscribe("order.refunded", handler="members.reverse_growth")
+def reverse_growth(event: Event) -> None:
+    member = _member(event)
+    if member is None:
+        return
+    goods, refunded = _goods(event.payload["order_id"])
+    reverse_growth_for_refund(
         member=member,
         order_id=event.payload["order_id"],
         refund_id=event.payload["refund_id"],

@@ -15,12 +15,18 @@ from newretail.core.tenancy import MerchantOwned
 
 
 class MemberLevel(MerchantOwned):
-    """A member level (会员等级: 普通会员, 银卡, 金卡…), ranked. Promotions can be for some levels
-    (会员价, 会员折扣); growth rules and benefits join with the loyalty work."""
+    """A member level (会员等级: 普通会员, 银卡, 金卡…), ranked, reached at ``growth_threshold``
+    growth. Its own benefits are a points multiplier and a birthday gift of points; member prices,
+    level discounts and free shipping for a level are promotions limited to it (会员价, 会员折扣,
+    包邮), priced by the one engine."""
 
     name = models.CharField(_("name"), max_length=30)
     rank = models.PositiveSmallIntegerField(_("rank"))
     growth_threshold = models.PositiveIntegerField(_("growth needed"), default=0)
+    points_multiplier_percent = models.PositiveIntegerField(
+        _("points multiplier (%)"), default=100, validators=[MinValueValidator(100), MaxValueValidator(1000)]
+    )
+    birthday_points = models.PositiveIntegerField(_("birthday gift (points)"), default=0)
 
     class Meta:
         verbose_name = _("member level")
@@ -61,6 +67,11 @@ class Member(MerchantOwned):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Growth value (成长值): a cache of the sum of the member's GrowthEntry rows.
+    growth = models.BigIntegerField(_("growth"), default=0)
+    level_since = models.DateTimeField(_("at this level since"), null=True, blank=True)
+    level_reviewed_at = models.DateTimeField(_("level last reviewed"), null=True, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     last_login_at = models.DateTimeField(_("last login"), null=True, blank=True)
@@ -467,10 +478,17 @@ class WalletEntry(MerchantOwned):
 class MemberNote(MerchantOwned):
     """A note staff keep on a member (备注: "prefers delivery after 6 pm"), newest first."""
 
-    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="notes")
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="notes"
+    )
     text = models.CharField(_("note"), max_length=500)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -478,3 +496,44 @@ class MemberNote(MerchantOwned):
         verbose_name = _("member note")
         verbose_name_plural = _("member notes")
         ordering = ["-id"]
+
+
+class LevelSettings(MerchantOwned):
+    """How members grow (成长值) and keep their level: ``growth_per_yuan`` growth per ¥1 of goods
+    paid (after discounts, net of refunds, not the wallet's bonus); with ``yearly_review`` a member's
+    level is reviewed a year after it was reached or last reviewed, against the growth of the last
+    twelve months, and may go down."""
+
+    growth_per_yuan = models.PositiveIntegerField(_("growth per yuan"), default=1)
+    yearly_review = models.BooleanField(_("review levels every year"), default=True)
+
+    class Meta:
+        verbose_name = _("level settings")
+        verbose_name_plural = _("level settings")
+        constraints = [models.UniqueConstraint(fields=["merchant"], name="level_settings_one_per_merchant")]
+
+
+class GrowthEntry(MerchantOwned):
+    """One movement of a member's growth value (append-only): earned by an order, taken back by a
+    refund, adjusted by staff. ``reference`` makes each movement happen once."""
+
+    class Kind(models.TextChoices):
+        ORDER = "order", _("Order")
+        REVERSE = "reverse", _("Taken back (refund)")
+        ADJUST = "adjust", _("Adjusted by staff")
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    growth = models.BigIntegerField(_("growth"))
+    order_id = models.BigIntegerField(_("order"), null=True, blank=True)
+    reference = models.CharField(_("reference"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("growth entry")
+        verbose_name_plural = _("growth entries")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "reference"], name="growth_entry_reference_unique")
+        ]
+        indexes = [models.Index(fields=["member", "created_at"], name="growth_entry_member_time")]

@@ -3,6 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from newretail.members.actions.levels import grant_birthday_gifts, review_levels
 from newretail.members.actions.points import expire_points
 
 
@@ -10,3 +11,15 @@ from newretail.members.actions.points import expire_points
 def expire_points_task() -> int:
     """Points batches past the end of their year expire overnight."""
     return expire_points()
+
+
+@db_periodic_task(crontab(hour="4", minute="7"))
+def review_levels_task() -> int:
+    """The yearly level review of members whose level is a year old (a batch a night)."""
+    return review_levels()
+
+
+@db_periodic_task(crontab(hour="8", minute="3"))
+def birthday_gifts_task() -> int:
+    """Birthday points (生日礼) in the morning of the member's birthday."""
+    return grant_birthday_gifts()

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from newretail.core.money import MoneyFormatError, yuan_to_fen
-from newretail.members.models import MemberLevel, RechargePlan
+from newretail.members.models import LevelSettings, MemberLevel, PointsSettings, RechargePlan
 from newretail.tenancy.access import scoped_stores
 from newretail.tenancy.models import User
 
@@ -121,3 +121,30 @@ class RechargePlanForm(forms.Form):
 class WalletSettingsForm(forms.Form):
     custom_recharge_min = YuanField(label=_("Least free recharge (¥, 0: plans only)"), required=False)
     withdrawal_allowed = forms.BooleanField(label=_("Unspent principal can be withdrawn"), required=False)
+
+
+class PointsSettingsForm(forms.ModelForm):
+    class Meta:
+        model = PointsSettings
+        fields = [
+            "earn_per_yuan",
+            "earn_on",
+            "signin_points",
+            "signin_streak_days",
+            "signin_streak_bonus",
+            "redeem_per_yuan",
+            "redeem_max_percent",
+            "redeem_min_points",
+        ]
+
+
+class LevelSettingsForm(forms.ModelForm):
+    class Meta:
+        model = LevelSettings
+        fields = ["growth_per_yuan", "yearly_review"]
+
+
+class LevelForm(forms.ModelForm):
+    class Meta:
+        model = MemberLevel
+        fields = ["name", "rank", "growth_threshold", "points_multiplier_percent", "birthday_points"]

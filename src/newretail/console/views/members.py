@@ -14,9 +14,12 @@ from django.views.decorators.http import require_POST
 from newretail.console.decorators import console_view
 from newretail.console.forms.members import (
     CounterRechargeForm,
+    LevelForm,
+    LevelSettingsForm,
     MemberFilterForm,
     NoteForm,
     PointsAdjustForm,
+    PointsSettingsForm,
     RechargePlanForm,
     WalletAdjustForm,
     WalletSettingsForm,
@@ -25,10 +28,11 @@ from newretail.console.forms.members import (
 from newretail.console.helpers import done, failed, owned
 from newretail.console.paging import paginate
 from newretail.core.errors import DomainError
+from newretail.members.actions import levels as level_actions
 from newretail.members.actions import points as points_actions
 from newretail.members.actions import wallet as wallet_actions
 from newretail.members.actions.members import add_member_note
-from newretail.members.models import Member, MemberNote, RechargePlan
+from newretail.members.models import Member, MemberLevel, MemberNote, RechargePlan
 from newretail.members.queries import name_for, phone_for, points_summary, wallet_liability, wallet_summary
 from newretail.orders import queries as order_queries
 from newretail.orders.actions.recharge import start_recharge, withdraw_stored_value
@@ -70,6 +74,7 @@ def member_detail(request, pk: int):
         "points": points_summary(member, last=10),
         "wallet": wallet_summary(member, last=10),
         "withdrawable_fen": wallet_actions.withdrawable_fen(member),
+        "next_level": level_actions.next_level(member),
         "orders": orders,
         "notes": MemberNote.objects.filter(member=member).select_related("created_by")[:20],
         "note_form": NoteForm(),
@@ -267,6 +272,62 @@ def recharge_plan_form(request, pk: int | None = None):
     return render(request, "console/members/recharge_plan_form.html", {"form": form, "plan": plan})
 
 
+# --- level and points rules ------------------------------------------------------------------
+
+
+def _rules_url() -> str:
+    return reverse("console:member_rules")
+
+
+@console_view(Perm.MEMBERS_MANAGE)
+def member_rules(request):
+    """Points rules (earning, sign-in, paying with points), growth and the level ladder."""
+    actor = request.user
+    points_settings = points_actions.points_settings_for(actor.merchant_id)
+    growth_settings = level_actions.level_settings_for(actor.merchant_id)
+    points_form = PointsSettingsForm(instance=points_settings, prefix="points")
+    growth_form = LevelSettingsForm(instance=growth_settings, prefix="growth")
+    if request.method == "POST":
+        which = request.POST.get("form")
+        try:
+            if which == "points":
+                points_form = PointsSettingsForm(request.POST, instance=points_settings, prefix="points")
+                if points_form.is_valid():
+                    points_actions.update_points_settings(
+                        actor=actor,
+                        **{name: points_form.cleaned_data[name] for name in points_form.Meta.fields},
+                    )
+                    return done(request, _("Points rules saved."), _rules_url())
+            elif which == "growth":
+                growth_form = LevelSettingsForm(request.POST, instance=growth_settings, prefix="growth")
+                if growth_form.is_valid():
+                    level_actions.update_level_settings(actor=actor, **growth_form.cleaned_data)
+                    return done(request, _("Growth rules saved."), _rules_url())
+        except DomainError as error:
+            return failed(request, error, _rules_url())
+    context = {
+        "points_form": points_form,
+        "growth_form": growth_form,
+        "levels": MemberLevel.objects.for_merchant(actor.merchant_id).order_by("rank"),
+    }
+    return render(request, "console/members/rules.html", context)
+
+
+@console_view(Perm.MEMBERS_MANAGE)
+def level_form(request, pk: int | None = None):
+    actor = request.user
+    level = owned(MemberLevel.objects.all(), actor, pk) if pk else None
+    form = LevelForm(request.POST or None, instance=level)
+    if request.method == "POST" and form.is_valid():
+        try:
+            level_actions.save_level(actor=actor, level=level, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            return done(request, _("Level saved."), _rules_url())
+    return render(request, "console/members/level_form.html", {"form": form, "level": level})
+
+
 urlpatterns = [
     path("members/", member_list, name="member_list"),
     path("members/<int:pk>/", member_detail, name="member_detail"),
@@ -275,6 +336,9 @@ urlpatterns = [
     path("members/<int:pk>/wallet/adjust/", member_wallet_adjust, name="member_wallet_adjust"),
     path("members/<int:pk>/wallet/recharge/", member_recharge, name="member_recharge"),
     path("members/<int:pk>/wallet/withdraw/", member_withdraw, name="member_withdraw"),
+    path("members/rules/", member_rules, name="member_rules"),
+    path("members/levels/new/", level_form, name="level_new"),
+    path("members/levels/<int:pk>/", level_form, name="level_edit"),
     path("stored-value/", stored_value, name="stored_value"),
     path("stored-value/plans/new/", recharge_plan_form, name="recharge_plan_new"),
     path("stored-value/plans/<int:pk>/", recharge_plan_form, name="recharge_plan_edit"),

@@ -132,11 +132,14 @@ def _take(
 
 @transaction.atomic
 def earn_for_order(*, member: Member, order_id: int, goods_fen: int, refunded_fen: int) -> int:
-    """The order's points, once (``order:<id>:earn``)."""
+    """The order's points, once (``order:<id>:earn``), times the member's level multiplier."""
+    from newretail.members.actions.levels import points_multiplier_percent
+
     rate = points_settings_for(member.merchant_id).earn_per_yuan
+    multiplier = points_multiplier_percent(member)  # the level's benefit (金卡 1.5×: 150)
     return earn_points(
         member=member,
-        points=points_for(goods_fen - refunded_fen, rate),
+        points=points_for(goods_fen - refunded_fen, rate) * multiplier // 100,
         reference=f"order:{order_id}:earn",
         order_id=order_id,
     )
@@ -379,3 +382,46 @@ def adjust_points(*, actor: User, member: Member, points: int, reason: str) -> i
         reason=reason,
     )
     return account.balance
+
+
+POINTS_SETTING_FIELDS = (
+    "earn_per_yuan",
+    "earn_on",
+    "signin_points",
+    "signin_streak_days",
+    "signin_streak_bonus",
+    "redeem_per_yuan",
+    "redeem_max_percent",
+    "redeem_min_points",
+)
+
+
+@transaction.atomic
+def update_points_settings(*, actor: User, **values) -> PointsSettings:
+    """Change the points rules (``members.manage``, audited); checked by the model's validators."""
+    from django.core.exceptions import ValidationError
+
+    from newretail.core.errors import CoreError
+
+    require_perm(actor, Perm.MEMBERS_MANAGE)
+    unknown = set(values) - set(POINTS_SETTING_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown points settings {sorted(unknown)}")
+    settings, _created = PointsSettings.objects.get_or_create(merchant_id=actor.merchant_id)
+    before = {name: getattr(settings, name) for name in values}
+    for name, value in values.items():
+        setattr(settings, name, value)
+    try:
+        settings.full_clean(exclude=["merchant"])
+    except ValidationError as error:
+        raise DomainError(CoreError.INVALID_INPUT, detail="; ".join(error.messages)) from None
+    settings.save()
+    record_audit(
+        actor=actor,
+        merchant_id=actor.merchant_id,
+        action="members.points_settings_changed",
+        obj=settings,
+        before=before,
+        after=values,
+    )
+    return settings

@@ -15,6 +15,7 @@ from newretail.core.errors import DomainError
 from newretail.marketing import reports
 from newretail.members.actions import addresses as address_actions
 from newretail.members.actions import login as login_actions
+from newretail.members.actions.levels import next_level
 from newretail.members.actions.points import sign_in
 from newretail.members.actions.tokens import revoke_member_token
 from newretail.members.queries import (
@@ -111,6 +112,7 @@ def me(request):
             "member": member,
             "points": points_summary(member, last=0),
             "wallet": wallet_summary(member, last=0),
+            "next_level": next_level(member),
             "coupon_count": reports.member_coupons(member, state="available", now=now).count(),
             "to_pay": counts[Order.Status.PENDING_PAYMENT],
             "to_pick_up": counts[Order.Status.READY_FOR_PICKUP],
