@@ -69,3 +69,38 @@ def test_recharge_member_code_and_pay_from_the_wallet(open_page, owner, store, l
     page.wait_for_selector("[data-pickup-code]", timeout=15_000)
     account = WalletAccount.objects.get(member__phone=PHONE_NUMBER)
     assert account.principal_fen + account.bonus_fen == 5500 - 1390
+
+
+def test_a_member_signed_up_at_the_till_logs_into_the_mall_and_sees_the_same_points(open_page, owner, store):
+    from newretail.members.actions.members import find_or_create_member
+    from newretail.members.queries import points_balance
+    from newretail.orders.actions.checkout import create_order
+    from newretail.payments.actions.charges import pay_order
+
+    merchant = owner.merchant
+    phone = "13812340003"
+    member, created = find_or_create_member(merchant=merchant, phone=phone, source="pos", store=store)
+    assert created
+    tea = make_sku(merchant.pk, name="东方树叶 500ml", price_fen=550)
+    receive(store.warehouses.get(), tea, 20)
+    order = create_order(
+        merchant=merchant,
+        channel="pos",
+        fulfilment="in_store",
+        store_id=store.pk,
+        lines=[{"sku_id": tea.pk, "quantity": 4}],
+        member=member,
+    )
+    pay_order(order_id=order.pk, kind="cash", actor=owner)  # ¥22.00 at the till: 22 points on completion
+    assert points_balance(member) == 22
+    page, _errors = open_page(viewport=PHONE)
+    page.goto(f"/m/{merchant.slug}/login/")
+    page.fill("input[name=phone]", phone)
+    page.click("button:has-text('获取验证码')")
+    page.wait_for_selector("input[name=code]")
+    code = re.search(r"验证码 (\d{6})", SmsMessage.objects.filter(phone=phone).latest("id").text)[1]
+    page.fill("input[name=code]", code)
+    page.click("button:has-text('登录')")
+    page.wait_for_selector(".me-stats")
+    assert page.locator(".me-stats a:has-text('积分') b").inner_text() == "22"
+    screenshot(page, "mall-phone-pos-member-points")
