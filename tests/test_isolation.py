@@ -272,6 +272,8 @@ WORLD_EXTENSIONS.extend(
 )
 WORLD_EXTENSIONS.append(members_isolation.build)
 CONSOLE_OBJECTS.update(members_isolation.CONSOLE_OBJECTS)
+API_PARAMS.update(members_isolation.API_PARAMS)
+API_BODIES.update(members_isolation.API_BODIES)
 MEMBER_PARAMS.update(members_isolation.MEMBER_PARAMS)
 MEMBER_BODIES.update(members_isolation.MEMBER_BODIES)
 for domain in (catalog_isolation, catalog_io_isolation, inventory_isolation):

@@ -66,3 +66,19 @@ CONSOLE_OBJECTS: dict[str, str] = {
     "recharge_plan_edit": "recharge_plan",
     "level_edit": "member_level",
 }
+
+
+# staff API path parameter -> world key
+API_PARAMS: dict[str, str] = {"member_id": "member", "plan_id": "recharge_plan"}
+
+API_BODIES: dict[tuple[str, str], object] = {
+    ("POST", "/api/v1/members"): {"phone": "13800138001"},
+    ("POST", "/api/v1/members/resolve-code"): {"code": "660000000001123456"},
+    ("POST", "/api/v1/members/{member_id}/points/adjust"): {"points": 10, "reason": "隔离"},
+    ("POST", "/api/v1/members/{member_id}/growth/adjust"): {"growth": 10, "reason": "隔离"},
+    ("POST", "/api/v1/members/{member_id}/wallet/adjust"): {"bonus_fen": 100, "reason": "隔离"},
+    ("POST", "/api/v1/members/{member_id}/wallet/recharge"): {"store_id": 1, "amount_fen": 1000},
+    ("POST", "/api/v1/members/{member_id}/wallet/withdraw"): {"amount_fen": 100},
+    ("POST", "/api/v1/recharge-plans"): {"pay_fen": 5000, "bonus_fen": 500},
+    ("PUT", "/api/v1/recharge-plans/{plan_id}"): {"pay_fen": 5000, "bonus_fen": 600},
+}
