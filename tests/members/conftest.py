@@ -12,6 +12,7 @@ from tests.orders.conftest import (  # noqa: F401  (fixtures for points and the 
     alipay_account,
     cola,
     committed,
+    place,
     sandbox_keys,
     shopper,
     warehouse,

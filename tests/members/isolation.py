@@ -63,6 +63,7 @@ CONSOLE_OBJECTS: dict[str, str] = {
     "member_wallet_adjust": "member",
     "member_recharge": "member",
     "member_withdraw": "member",
+    "member_merge": "member",
     "recharge_plan_edit": "recharge_plan",
     "level_edit": "member_level",
 }

@@ -152,3 +152,18 @@ class MemberError(ErrorCode):
         400,
     )
     LEVEL_RANK_TAKEN = ("members.level_rank_taken", _("Another level already has rank {rank}."), 409)
+    MERGE_INVALID = (
+        "members.merge_invalid",
+        _("Choose two different active members of this shop to merge."),
+        400,
+    )
+    DELETE_PRINCIPAL_LEFT = (
+        "members.delete_principal_left",
+        _("Your stored value still holds {amount} of your own money. Ask the shop to pay it back before deleting the account."),
+        409,
+    )
+    DELETE_ORDERS_OPEN = (
+        "members.delete_orders_open",
+        _("Some orders are still on their way or can still be returned. Delete the account once they are completed."),
+        409,
+    )

@@ -72,6 +72,13 @@ class Member(MerchantOwned):
     level_since = models.DateTimeField(_("at this level since"), null=True, blank=True)
     level_reviewed_at = models.DateTimeField(_("level last reviewed"), null=True, blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
+    # Marketing messages (营销短信) only with consent; ConsentRecord keeps when and where it changed.
+    marketing_consent = models.BooleanField(_("accepts marketing messages"), default=False)
+    # Set when this record was merged into another (the same person found twice) or deleted.
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    deleted_at = models.DateTimeField(_("account deleted at"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     last_login_at = models.DateTimeField(_("last login"), null=True, blank=True)
@@ -537,3 +544,23 @@ class GrowthEntry(MerchantOwned):
             models.UniqueConstraint(fields=["merchant", "reference"], name="growth_entry_reference_unique")
         ]
         indexes = [models.Index(fields=["member", "created_at"], name="growth_entry_member_time")]
+
+
+class ConsentRecord(MerchantOwned):
+    """A member's yes or no to marketing messages, with when and where it was said (append-only)."""
+
+    class Source(models.TextChoices):
+        MALL = "mall", _("Online mall")
+        POS = "pos", _("POS")
+        CONSOLE = "console", _("Console")
+        API = "api", _("API")
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+")
+    granted = models.BooleanField(_("consented"))
+    source = models.CharField(_("where"), max_length=10, choices=Source.choices)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        ordering = ["-id"]

@@ -148,3 +148,10 @@ class LevelForm(forms.ModelForm):
     class Meta:
         model = MemberLevel
         fields = ["name", "rank", "growth_threshold", "points_multiplier_percent", "birthday_points"]
+
+
+class MergeForm(forms.Form):
+    """Merge another record of the same person into this member."""
+
+    phone = forms.CharField(label=_("The other record's phone"), max_length=20)
+    reason = forms.CharField(label=_("Reason"), max_length=200)

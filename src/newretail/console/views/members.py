@@ -17,6 +17,7 @@ from newretail.console.forms.members import (
     LevelForm,
     LevelSettingsForm,
     MemberFilterForm,
+    MergeForm,
     NoteForm,
     PointsAdjustForm,
     PointsSettingsForm,
@@ -32,8 +33,17 @@ from newretail.members.actions import levels as level_actions
 from newretail.members.actions import points as points_actions
 from newretail.members.actions import wallet as wallet_actions
 from newretail.members.actions.members import add_member_note
+from newretail.members.actions.merge import merge_members
+from newretail.members.errors import MemberError
 from newretail.members.models import Member, MemberLevel, MemberNote, RechargePlan
-from newretail.members.queries import name_for, phone_for, points_summary, wallet_liability, wallet_summary
+from newretail.members.queries import (
+    member_by_phone,
+    name_for,
+    phone_for,
+    points_summary,
+    wallet_liability,
+    wallet_summary,
+)
 from newretail.orders import queries as order_queries
 from newretail.orders.actions.recharge import start_recharge, withdraw_stored_value
 from newretail.orders.models import Order
@@ -82,6 +92,7 @@ def member_detail(request, pk: int):
         "wallet_form": WalletAdjustForm(),
         "recharge_form": CounterRechargeForm(actor=actor),
         "withdraw_form": WithdrawForm(),
+        "merge_form": MergeForm(),
         "can_manage": actor.has_perm_code(Perm.MEMBERS_MANAGE),
         "can_recharge": actor.has_perm_code(Perm.WALLET_RECHARGE) and actor.has_perm_code(Perm.ORDERS_FULFIL),
         "can_withdraw": actor.has_perm_code(Perm.ORDERS_REFUND),
@@ -196,6 +207,24 @@ def member_withdraw(request, pk: int):
         % {"amount": f"¥{paid_back / 100:.2f}"},
         _detail_url(member),
     )
+
+
+@console_view(Perm.MEMBERS_MANAGE)
+@require_POST
+def member_merge(request, pk: int):
+    """合并会员: the other record (found by its phone) is merged into this member."""
+    member = _member(request, pk)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, member, form)
+    duplicate = member_by_phone(merchant=request.user.merchant_id, phone=form.cleaned_data["phone"])
+    try:
+        if duplicate is None:
+            raise DomainError(MemberError.MERGE_INVALID)
+        merge_members(actor=request.user, keep=member, duplicate=duplicate, reason=form.cleaned_data["reason"])
+    except DomainError as error:
+        return failed(request, error, _detail_url(member))
+    return done(request, _("Merged: everything of %(phone)s is now on this member.") % {"phone": duplicate.phone}, _detail_url(member))
 
 
 # --- stored-value setup ----------------------------------------------------------------------
@@ -332,6 +361,7 @@ urlpatterns = [
     path("members/", member_list, name="member_list"),
     path("members/<int:pk>/", member_detail, name="member_detail"),
     path("members/<int:pk>/notes/", member_note, name="member_note"),
+    path("members/<int:pk>/merge/", member_merge, name="member_merge"),
     path("members/<int:pk>/points/adjust/", member_points_adjust, name="member_points_adjust"),
     path("members/<int:pk>/wallet/adjust/", member_wallet_adjust, name="member_wallet_adjust"),
     path("members/<int:pk>/wallet/recharge/", member_recharge, name="member_recharge"),

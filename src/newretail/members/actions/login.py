@@ -178,6 +178,8 @@ def login_with_code(
         member, _created = find_or_create_member(
             merchant=merchant_id, phone=phone, source=source, store=store
         )
+        if member.merged_into_id is not None:  # the same person's other number: log in as the kept member
+            member = Member.objects.get(pk=member.merged_into_id)
         if not member.is_active:
             raise DomainError(MemberError.MEMBER_INACTIVE)
         Member.objects.filter(pk=member.pk).update(last_login_at=now)

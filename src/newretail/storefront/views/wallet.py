@@ -1,4 +1,5 @@
-"""The member code (会员码) the till scans, and the shopper's stored value (我的储值): balance with principal and bonus apart, the shop's
+"""The member code (会员码) the till scans, the privacy page (consent, my data, deleting the
+account), and the shopper's stored value (我的储值): balance with principal and bonus apart, the shop's
 recharge plans ("充100送20") or a free amount where the shop allows it, and the history. A
 recharge is an order: choosing a plan creates it and goes to the pay page."""
 
@@ -7,19 +8,23 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from newretail.core import clock
 from newretail.core.errors import DomainError
 from newretail.core.money import MoneyFormatError, yuan_to_fen
 from newretail.core.qr import code128_svg_inline, qr_svg_inline
 from newretail.members.actions.member_code import current_member_code
+from newretail.members.actions.privacy import delete_account, export_member_data, set_marketing_consent
 from newretail.members.actions.wallet import wallet_settings_for
+from newretail.members.models import ConsentRecord
 from newretail.members.queries import recharge_plans_on_sale, wallet_summary
 from newretail.orders.actions.recharge import start_recharge
 from newretail.storefront.decorators import member_required
 from newretail.storefront.params import whole_number
-from newretail.storefront.site import mall_url, shopper
+from newretail.storefront.site import forget_login, mall_url, shopper
 
 
 @member_required
@@ -80,5 +85,37 @@ def member_code(request):
             "noindex": True,
         },
     )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@member_required
+def privacy(request):
+    """我的隐私: marketing consent, a copy of my data, deleting the account (the rule is shown)."""
+    member = shopper(request)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "consent":
+            set_marketing_consent(member=member, granted=request.POST.get("granted") == "1", source=ConsentRecord.Source.MALL)
+            messages.success(request, _("Saved."))
+        elif action == "delete" and request.POST.get("confirm") == "1":
+            try:
+                delete_account(member=member)
+            except DomainError as error:
+                messages.error(request, error.message)
+                return redirect(mall_url(request, "privacy"))
+            forget_login(request)
+            messages.success(request, _("Your account has been deleted."))
+            return redirect(mall_url(request, "home"))
+        return redirect(mall_url(request, "privacy"))
+    return render(request, "storefront/privacy.html", {"member": member, "active_tab": "me", "noindex": True})
+
+
+@member_required
+def my_data(request):
+    """A copy of everything the shop holds about me, as a JSON download."""
+    member = shopper(request)
+    response = JsonResponse(export_member_data(member), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="my-data-{member.merchant.slug}.json"'
     response["Cache-Control"] = "private, no-store"
     return response
