@@ -22,8 +22,8 @@ from newretail.members.testing import make_member
 from newretail.orders.models import Order
 from tests.console.test_marketing_pages import Browser
 from tests.members.conftest import last_code
+from tests.storefront.conftest import Browser as MallBrowser
 from tests.storefront.conftest import mall
-from tests.storefront.conftest import web  # noqa: F401  (the mall browser fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,10 @@ def test_merging_moves_everything_and_keeps_the_ledgers_whole(owner, merchant, s
     earn_growth_for_order(member=other, order_id=order.pk, goods_fen=60_000)
     merged = merge_members(actor=owner, keep=keep, duplicate=other, reason="同一人两个号码")
     assert Order.objects.get(pk=order.pk).member_id == keep.pk
-    assert PointsAccount.objects.get(member=keep).balance == 350 and not PointsAccount.objects.filter(member=other).exists()
+    assert (
+        PointsAccount.objects.get(member=keep).balance == 350
+        and not PointsAccount.objects.filter(member=other).exists()
+    )
     assert WalletAccount.objects.get(member=keep).bonus_fen == 700
     assert merged.growth == 600 and merged.level.name == "银卡"
     other.refresh_from_db()
@@ -47,7 +50,9 @@ def test_merging_moves_everything_and_keeps_the_ledgers_whole(owner, merchant, s
     assert not find_differences(["points", "wallet"])
     # The other number now logs into the kept member.
     request_login_code(merchant=merchant, phone="13900000002", ip="198.51.100.1")
-    member, _token = login_with_code(merchant=merchant, phone="13900000002", code=last_code("13900000002"), ip="198.51.100.1")
+    member, _token = login_with_code(
+        merchant=merchant, phone="13900000002", code=last_code("13900000002"), ip="198.51.100.1"
+    )
     assert member.pk == keep.pk
     with pytest.raises(DomainError):
         merge_members(actor=owner, keep=keep, duplicate=other, reason="again")
@@ -56,9 +61,9 @@ def test_merging_moves_everything_and_keeps_the_ledgers_whole(owner, merchant, s
 def test_merge_from_the_console_by_phone(owner, merchant):
     keep = make_member(merchant, "13800000011")
     make_member(merchant, "13800000012")
-    web = Browser(owner)
-    web.get(reverse("console:member_detail", args=[keep.pk]))
-    web.post(reverse("console:member_merge", args=[keep.pk]), {"phone": "13800000012", "reason": "重复"})
+    console = Browser(owner)
+    console.get(reverse("console:member_detail", args=[keep.pk]))
+    console.post(reverse("console:member_merge", args=[keep.pk]), {"phone": "13800000012", "reason": "重复"})
     assert Member.objects.get(phone="13800000012").merged_into_id == keep.pk
 
 
@@ -67,7 +72,9 @@ def test_consent_changes_are_recorded_with_source(merchant):
     set_marketing_consent(member=member, granted=True, source="pos")
     set_marketing_consent(member=member, granted=True, source="mall")  # no change: no new record
     set_marketing_consent(member=member, granted=False, source="mall")
-    assert list(ConsentRecord.objects.filter(member=member).order_by("id").values_list("granted", "source")) == [
+    assert list(
+        ConsentRecord.objects.filter(member=member).order_by("id").values_list("granted", "source")
+    ) == [
         (True, "pos"),
         (False, "mall"),
     ]
@@ -95,7 +102,10 @@ def test_deleting_is_refused_with_principal_left_then_anonymises(owner, merchant
     adjust_wallet(actor=owner, member=member, principal_fen=-500, bonus_fen=0, reason="已退")
     deleted = delete_account(member=member)
     assert deleted.phone.startswith("D") and deleted.name == "" and not deleted.is_active
-    assert PointsAccount.objects.get(member=member).balance == 0 and WalletAccount.objects.get(member=member).bonus_fen == 0
+    assert (
+        PointsAccount.objects.get(member=member).balance == 0
+        and WalletAccount.objects.get(member=member).bonus_fen == 0
+    )
     assert not find_differences(["points", "wallet"])
     assert make_member(merchant, "13700000001").pk != member.pk  # the number can sign up afresh
 
@@ -108,7 +118,8 @@ def test_an_order_still_on_its_way_blocks_deletion(merchant, water, place):
     assert caught.value.code == "members.delete_orders_open"
 
 
-def test_the_privacy_page_consent_download_and_delete(web, merchant):
+def test_the_privacy_page_consent_download_and_delete(merchant):
+    web = MallBrowser()
     web.login(merchant, "13600000001")
     page = mall(merchant, "me/privacy/")
     web.post(page, {"action": "consent", "granted": "1"})
