@@ -22,12 +22,13 @@ from newretail.api.shop_orders import Key
 from newretail.core.errors import not_found
 from newretail.members.actions import addresses as address_actions
 from newretail.members.actions import login as login_actions
+from newretail.members.actions.cards import active_cards
 from newretail.members.actions.points import sign_in
 from newretail.members.actions.tokens import revoke_member_token, token_expires_at
-from newretail.members.models import Member
+from newretail.members.models import CardPlan, Member
 from newretail.members.queries import member_addresses, points_summary, recharge_plans_on_sale, wallet_summary
 from newretail.orders.actions.cart import merge_carts
-from newretail.orders.actions.recharge import start_recharge
+from newretail.orders.actions.recharge import start_card_purchase, start_recharge
 
 router = Router(tags=["shop members"], auth=MEMBER_AUTH)
 
@@ -299,6 +300,65 @@ def recharge(request, body: RechargeIn, merchant_slug: str = Slug, idempotency_k
         plan_id=body.plan_id,
         amount_fen=body.amount_fen,
         idempotency_key=idempotency_key,
+    )
+    return Status(
+        201, RechargeOrderOut(order_id=order.pk, number=order.number, payable_fen=order.payable_fen)
+    )
+
+
+# --- membership cards ------------------------------------------------------------------------
+
+
+class CardPlanOut(Schema):
+    id: int
+    name: str
+    price_fen: int
+    validity_days: int
+    points_multiplier_percent: int
+
+
+class MyCardOut(Schema):
+    plan_id: int
+    name: str
+    source: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+class BuyCardIn(Schema):
+    plan_id: int = Field(..., ge=1)
+
+
+@router.get("/{merchant_slug}/card-plans", response={200: list[CardPlanOut], **ERRORS}, auth=None)
+def card_plans(request, merchant_slug: str = Slug):
+    plans = CardPlan.objects.filter(merchant_id=_merchant(merchant_slug).pk, is_active=True, price_fen__gt=0)
+    return [
+        CardPlanOut(
+            id=p.pk,
+            name=p.name,
+            price_fen=p.price_fen,
+            validity_days=p.validity_days,
+            points_multiplier_percent=p.points_multiplier_percent,
+        )
+        for p in plans
+    ]
+
+
+@router.get("/{merchant_slug}/my/cards", response={200: list[MyCardOut], **ERRORS})
+def my_cards(request, merchant_slug: str = Slug):
+    return [
+        MyCardOut(
+            plan_id=c.plan_id, name=c.plan.name, source=c.source, starts_at=c.starts_at, ends_at=c.ends_at
+        )
+        for c in active_cards(member_of(request))
+    ]
+
+
+@router.post("/{merchant_slug}/my/cards", response={201: RechargeOrderOut, **ERRORS})
+def buy_card(request, body: BuyCardIn, merchant_slug: str = Slug, idempotency_key: Key = None):
+    """A card order pending payment (buy or renew): pay it like any order."""
+    order = start_card_purchase(
+        member=member_of(request), plan_id=body.plan_id, idempotency_key=idempotency_key
     )
     return Status(
         201, RechargeOrderOut(order_id=order.pk, number=order.number, payable_fen=order.payable_fen)

@@ -159,11 +159,21 @@ class MemberError(ErrorCode):
     )
     DELETE_PRINCIPAL_LEFT = (
         "members.delete_principal_left",
-        _("Your stored value still holds {amount} of your own money. Ask the shop to pay it back before deleting the account."),
+        _(
+            "Your stored value still holds {amount} of your own money. Ask the shop to pay it back before deleting the account."
+        ),
         409,
     )
     DELETE_ORDERS_OPEN = (
         "members.delete_orders_open",
-        _("Some orders are still on their way or can still be returned. Delete the account once they are completed."),
+        _(
+            "Some orders are still on their way or can still be returned. Delete the account once they are completed."
+        ),
         409,
+    )
+    CARD_UNAVAILABLE = ("members.card_unavailable", _("This membership card is not on sale."), 409)
+    CARD_INVALID = (
+        "members.card_invalid",
+        _("A card needs a name, a price of 0 or more and a validity of at least one day."),
+        400,
     )

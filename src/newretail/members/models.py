@@ -76,7 +76,12 @@ class Member(MerchantOwned):
     marketing_consent = models.BooleanField(_("accepts marketing messages"), default=False)
     # Set when this record was merged into another (the same person found twice) or deleted.
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     deleted_at = models.DateTimeField(_("account deleted at"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -564,3 +569,87 @@ class ConsentRecord(MerchantOwned):
         verbose_name = _("consent record")
         verbose_name_plural = _("consent records")
         ordering = ["-id"]
+
+
+class CardPlan(MerchantOwned):
+    """A membership card (付费会员卡 / PLUS): bought for ``price_fen`` for ``validity_days``, or given
+    free to members of ``free_for_level``. While valid, its holder is priced as ``priced_as_level``
+    (the level's member prices and discounts are promotions limited to that level), earns points at
+    ``points_multiplier_percent`` (the better of card and level), and gets ``coupon_templates`` each
+    month (月度券包)."""
+
+    name = models.CharField(_("name"), max_length=30)
+    price_fen = models.PositiveIntegerField(_("price (fen)"), default=0)
+    validity_days = models.PositiveIntegerField(
+        _("valid for (days)"), default=365, validators=[MinValueValidator(1)]
+    )
+    points_multiplier_percent = models.PositiveIntegerField(
+        _("points multiplier (%)"), default=100, validators=[MinValueValidator(100), MaxValueValidator(1000)]
+    )
+    priced_as_level = models.ForeignKey(
+        MemberLevel,
+        verbose_name=_("priced as level"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    free_for_level = models.ForeignKey(
+        MemberLevel,
+        verbose_name=_("free for members of level"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    coupon_template_ids = models.JSONField(_("monthly coupons (template ids)"), default=list, blank=True)
+    is_active = models.BooleanField(_("on sale"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("card plan")
+        verbose_name_plural = _("card plans")
+        ordering = ["price_fen", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberCard(MerchantOwned):
+    """A member's card of one plan: valid from ``starts_at`` to ``ends_at`` (a renewal moves the
+    end); bought by ``order_id`` or granted by level."""
+
+    class Source(models.TextChoices):
+        PURCHASE = "purchase", _("Bought")
+        LEVEL = "level", _("Granted by level")
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="cards"
+    )
+    plan = models.ForeignKey(CardPlan, verbose_name=_("card"), on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    starts_at = models.DateTimeField(_("valid from"))
+    ends_at = models.DateTimeField(_("valid until"))
+    reminded_at = models.DateTimeField(_("expiry reminder sent"), null=True, blank=True)
+    last_pack_month = models.CharField(_("last monthly coupons"), max_length=7, blank=True)  # "2026-12"
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("member card")
+        verbose_name_plural = _("member cards")
+        ordering = ["-ends_at"]
+        constraints = [models.UniqueConstraint(fields=["member", "plan"], name="member_card_one_per_plan")]
+
+
+class CardPurchase(MerchantOwned):
+    """The card a ``card`` order buys (written with the order; applied when it is paid)."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(CardPlan, verbose_name=_("card"), on_delete=models.PROTECT, related_name="+")
+    order_id = models.BigIntegerField(_("order"), unique=True)
+    validity_days = models.PositiveIntegerField(_("valid for (days)"))
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("card purchase")
+        verbose_name_plural = _("card purchases")

@@ -3,6 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from newretail.members.actions.cards import grant_level_cards, issue_monthly_coupons, remind_expiring_cards
 from newretail.members.actions.levels import grant_birthday_gifts, review_levels
 from newretail.members.actions.points import expire_points
 
@@ -23,3 +24,13 @@ def review_levels_task() -> int:
 def birthday_gifts_task() -> int:
     """Birthday points (生日礼) in the morning of the member's birthday."""
     return grant_birthday_gifts()
+
+
+@db_periodic_task(crontab(hour="5", minute="13"))
+def cards_daily_task() -> dict[str, int]:
+    """Free cards by level, expiry reminders, and each card's coupons for the month."""
+    return {
+        "granted": grant_level_cards(),
+        "reminded": remind_expiring_cards(),
+        "coupons": issue_monthly_coupons(),
+    }

@@ -31,8 +31,10 @@ class Order(MerchantOwned):
     class Kind(models.TextChoices):
         # Goods: lines, stock, fulfilment. A recharge (储值充值) has no lines: paying it credits the
         # member's wallet and completes it at once; it is money held for the member, not a sale.
+        # A card order (付费会员卡) has no lines either: paying it starts or renews the card.
         GOODS = "goods", _("Goods order")
         RECHARGE = "recharge", _("Stored-value recharge")
+        CARD = "card", _("Membership card")
 
     class Status(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", _("Pending payment")

@@ -33,6 +33,7 @@ urlpatterns = [
     path("me/points/", account.points, name="my_points"),
     path("me/wallet/", wallet.wallet, name="my_wallet"),
     path("me/code/", wallet.member_code, name="member_code"),
+    path("me/cards/", wallet.my_cards, name="my_cards"),
     path("me/privacy/", wallet.privacy, name="privacy"),
     path("me/privacy/my-data.json", wallet.my_data, name="my_data"),
     path("me/addresses/", account.addresses, name="addresses"),

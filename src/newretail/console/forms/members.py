@@ -155,3 +155,34 @@ class MergeForm(forms.Form):
 
     phone = forms.CharField(label=_("The other record's phone"), max_length=20)
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class CardPlanForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=30, widget=forms.TextInput(attrs={"placeholder": "PLUS年卡"})
+    )
+    price = YuanField(label=_("Price (¥, 0: only given by level)"))
+    validity_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=3660, initial=365)
+    points_multiplier_percent = forms.IntegerField(
+        label=_("Points multiplier (%)"), min_value=100, max_value=1000, initial=100
+    )
+    priced_as_level = forms.ModelChoiceField(
+        label=_("Priced as level"), queryset=MemberLevel.objects.none(), required=False
+    )
+    free_for_level = forms.ModelChoiceField(
+        label=_("Free for members of level"), queryset=MemberLevel.objects.none(), required=False
+    )
+    coupon_templates = forms.MultipleChoiceField(label=_("Monthly coupons"), required=False)
+    is_active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
+
+    def __init__(self, *args, actor: User, **kwargs):
+        from newretail.marketing.models import CouponTemplate
+
+        super().__init__(*args, **kwargs)
+        levels = MemberLevel.objects.for_merchant(actor.merchant_id).order_by("rank")
+        self.fields["priced_as_level"].queryset = levels
+        self.fields["free_for_level"].queryset = levels
+        self.fields["coupon_templates"].choices = [
+            (str(t.pk), t.name)
+            for t in CouponTemplate.objects.for_merchant(actor.merchant_id).order_by("-id")[:200]
+        ]

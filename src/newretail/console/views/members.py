@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from newretail.console.decorators import console_view
 from newretail.console.forms.members import (
+    CardPlanForm,
     CounterRechargeForm,
     LevelForm,
     LevelSettingsForm,
@@ -29,13 +30,14 @@ from newretail.console.forms.members import (
 from newretail.console.helpers import done, failed, owned
 from newretail.console.paging import paginate
 from newretail.core.errors import DomainError
+from newretail.members.actions import cards as card_actions
 from newretail.members.actions import levels as level_actions
 from newretail.members.actions import points as points_actions
 from newretail.members.actions import wallet as wallet_actions
 from newretail.members.actions.members import add_member_note
 from newretail.members.actions.merge import merge_members
 from newretail.members.errors import MemberError
-from newretail.members.models import Member, MemberLevel, MemberNote, RechargePlan
+from newretail.members.models import CardPlan, Member, MemberLevel, MemberNote, RechargePlan
 from newretail.members.queries import (
     member_by_phone,
     name_for,
@@ -85,6 +87,7 @@ def member_detail(request, pk: int):
         "wallet": wallet_summary(member, last=10),
         "withdrawable_fen": wallet_actions.withdrawable_fen(member),
         "next_level": level_actions.next_level(member),
+        "cards": card_actions.active_cards(member),
         "orders": orders,
         "notes": MemberNote.objects.filter(member=member).select_related("created_by")[:20],
         "note_form": NoteForm(),
@@ -221,10 +224,16 @@ def member_merge(request, pk: int):
     try:
         if duplicate is None:
             raise DomainError(MemberError.MERGE_INVALID)
-        merge_members(actor=request.user, keep=member, duplicate=duplicate, reason=form.cleaned_data["reason"])
+        merge_members(
+            actor=request.user, keep=member, duplicate=duplicate, reason=form.cleaned_data["reason"]
+        )
     except DomainError as error:
         return failed(request, error, _detail_url(member))
-    return done(request, _("Merged: everything of %(phone)s is now on this member.") % {"phone": duplicate.phone}, _detail_url(member))
+    return done(
+        request,
+        _("Merged: everything of %(phone)s is now on this member.") % {"phone": duplicate.phone},
+        _detail_url(member),
+    )
 
 
 # --- stored-value setup ----------------------------------------------------------------------
@@ -357,6 +366,56 @@ def level_form(request, pk: int | None = None):
     return render(request, "console/members/level_form.html", {"form": form, "level": level})
 
 
+# --- membership cards -----------------------------------------------------------------------
+
+
+@console_view(Perm.MEMBERS_MANAGE)
+def card_plans(request):
+    plans = CardPlan.objects.for_merchant(request.user.merchant_id).select_related(
+        "priced_as_level", "free_for_level"
+    )
+    return render(request, "console/members/card_plans.html", {"plans": plans})
+
+
+@console_view(Perm.MEMBERS_MANAGE)
+def card_plan_form(request, pk: int | None = None):
+    actor = request.user
+    plan = owned(CardPlan.objects.all(), actor, pk) if pk else None
+    initial = {}
+    if plan is not None:
+        initial = {
+            "name": plan.name,
+            "price": plan.price_fen / 100,
+            "validity_days": plan.validity_days,
+            "points_multiplier_percent": plan.points_multiplier_percent,
+            "priced_as_level": plan.priced_as_level_id,
+            "free_for_level": plan.free_for_level_id,
+            "coupon_templates": [str(i) for i in plan.coupon_template_ids],
+            "is_active": plan.is_active,
+        }
+    form = CardPlanForm(request.POST or None, actor=actor, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            card_actions.save_card_plan(
+                actor=actor,
+                plan=plan,
+                name=data["name"],
+                price_fen=data["price"],
+                validity_days=data["validity_days"],
+                points_multiplier_percent=data["points_multiplier_percent"],
+                priced_as_level=data["priced_as_level"],
+                free_for_level=data["free_for_level"],
+                coupon_template_ids=[int(i) for i in data["coupon_templates"]],
+                is_active=data["is_active"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            return done(request, _("Card saved."), reverse("console:card_plans"))
+    return render(request, "console/members/card_plan_form.html", {"form": form, "plan": plan})
+
+
 urlpatterns = [
     path("members/", member_list, name="member_list"),
     path("members/<int:pk>/", member_detail, name="member_detail"),
@@ -369,6 +428,9 @@ urlpatterns = [
     path("members/rules/", member_rules, name="member_rules"),
     path("members/levels/new/", level_form, name="level_new"),
     path("members/levels/<int:pk>/", level_form, name="level_edit"),
+    path("members/cards/", card_plans, name="card_plans"),
+    path("members/cards/new/", card_plan_form, name="card_plan_new"),
+    path("members/cards/<int:pk>/", card_plan_form, name="card_plan_edit"),
     path("stored-value/", stored_value, name="stored_value"),
     path("stored-value/plans/new/", recharge_plan_form, name="recharge_plan_new"),
     path("stored-value/plans/<int:pk>/", recharge_plan_form, name="recharge_plan_edit"),

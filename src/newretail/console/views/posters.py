@@ -41,7 +41,9 @@ TARGET_FIELDS = {T.PRODUCT: "product", T.PROMOTION: "promotion", T.COUPON: "coup
 class PosterForm(forms.Form):
     layout = forms.ChoiceField(widget=forms.HiddenInput)
     name = forms.CharField(
-        label=gettext_lazy("Name"), required=False, max_length=60,
+        label=gettext_lazy("Name"),
+        required=False,
+        max_length=60,
         help_text=gettext_lazy("For your list; empty: the template and the target."),
     )
     target = forms.ChoiceField(label=gettext_lazy("The QR code opens"), choices=T.choices)
@@ -49,17 +51,26 @@ class PosterForm(forms.Form):
     promotion = forms.IntegerField(label=gettext_lazy("Promotion"), required=False, widget=forms.Select)
     coupon = forms.IntegerField(label=gettext_lazy("Coupon"), required=False, widget=forms.Select)
     store = forms.IntegerField(
-        label=gettext_lazy("Store"), required=False, widget=forms.Select,
+        label=gettext_lazy("Store"),
+        required=False,
+        widget=forms.Select,
         help_text=gettext_lazy("Empty: the list of stores."),
     )
     campaign = forms.CharField(
-        label=gettext_lazy("Campaign"), required=False, max_length=60,
+        label=gettext_lazy("Campaign"),
+        required=False,
+        max_length=60,
         help_text=gettext_lazy("Optional: visits and orders are reported under this campaign."),
     )
-    primary_color = forms.CharField(label=gettext_lazy("Main colour"), widget=forms.TextInput(attrs={"type": "color"}))
-    accent_color = forms.CharField(label=gettext_lazy("Accent colour"), widget=forms.TextInput(attrs={"type": "color"}))
+    primary_color = forms.CharField(
+        label=gettext_lazy("Main colour"), widget=forms.TextInput(attrs={"type": "color"})
+    )
+    accent_color = forms.CharField(
+        label=gettext_lazy("Accent colour"), widget=forms.TextInput(attrs={"type": "color"})
+    )
     image = forms.FileField(
-        label=gettext_lazy("Picture"), required=False,
+        label=gettext_lazy("Picture"),
+        required=False,
         help_text=gettext_lazy("JPEG, PNG or WebP, at most 5 MB. Empty: the product's main picture."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
@@ -73,10 +84,12 @@ class PosterForm(forms.Form):
         products = Product.objects.filter(merchant_id=merchant_id, is_deleted=False).order_by("name")
         self.fields["product"].widget.choices = blank + [(p.pk, p.name) for p in products[:MAX_OPTIONS]]
         self.fields["promotion"].widget.choices = blank + [
-            (p.pk, p.name) for p in Promotion.objects.filter(merchant_id=merchant_id).order_by("-id")[:MAX_OPTIONS]
+            (p.pk, p.name)
+            for p in Promotion.objects.filter(merchant_id=merchant_id).order_by("-id")[:MAX_OPTIONS]
         ]
         self.fields["coupon"].widget.choices = blank + [
-            (c.pk, c.name) for c in CouponTemplate.objects.filter(merchant_id=merchant_id).order_by("-id")[:MAX_OPTIONS]
+            (c.pk, c.name)
+            for c in CouponTemplate.objects.filter(merchant_id=merchant_id).order_by("-id")[:MAX_OPTIONS]
         ]
         self.fields["store"].widget.choices = blank + [
             (s.pk, s.name) for s in Store.objects.filter(merchant_id=merchant_id).order_by("code")
@@ -87,7 +100,10 @@ class PosterForm(forms.Form):
             widget = forms.Textarea(attrs={"rows": 4}) if field.multiline else forms.TextInput()
             help_text = _("Empty: taken from the target.") if field.key in layout.bind else ""
             self.fields[name] = forms.CharField(
-                label=field.label, required=False, widget=widget, help_text=help_text,
+                label=field.label,
+                required=False,
+                widget=widget,
+                help_text=help_text,
                 # The action counts characters and says how many; the browser only stops typing.
                 max_length=None,
             )
@@ -104,7 +120,9 @@ class PosterForm(forms.Form):
                 "accent_color": layout.accent,
             }
             for field in layout.fields:
-                initial[f"text_{field.key}"] = "" if field.key in layout.bind else layout.defaults.get(field.key, "")
+                initial[f"text_{field.key}"] = (
+                    "" if field.key in layout.bind else layout.defaults.get(field.key, "")
+                )
             return initial
         initial = {
             "layout": layout.key,
@@ -155,7 +173,9 @@ class PosterForm(forms.Form):
 
 def _layout_of(request, poster: Poster | None = None) -> Layout:
     key = request.POST.get("layout") or request.GET.get("layout") or (poster.layout if poster else "")
-    return LAYOUTS.get(key) or (LAYOUTS[poster.layout] if poster and poster.layout in LAYOUTS else next(iter(LAYOUTS.values())))
+    return LAYOUTS.get(key) or (
+        LAYOUTS[poster.layout] if poster and poster.layout in LAYOUTS else next(iter(LAYOUTS.values()))
+    )
 
 
 def _data_uri(png: bytes) -> str:
@@ -181,9 +201,7 @@ def _poster_page(request, poster: Poster | None):
     layout = _layout_of(request, poster)
     initial = PosterForm.initial_for(layout, poster if poster and poster.layout == layout.key else None)
     if poster is not None and poster.layout != layout.key:  # switching template keeps the target
-        initial.update(
-            {"name": poster.name, "target": poster.target, "campaign": poster.source_tag.campaign}
-        )
+        initial.update({"name": poster.name, "target": poster.target, "campaign": poster.source_tag.campaign})
         if poster.target in TARGET_FIELDS:
             initial[TARGET_FIELDS[poster.target]] = poster.target_id
     form = PosterForm(
@@ -200,7 +218,10 @@ def _poster_page(request, poster: Poster | None):
                 saved = poster_actions.create_poster(actor=actor, data=form.poster_input(), upload=upload)
             else:
                 saved = poster_actions.update_poster(
-                    actor=actor, poster_id=poster.pk, data=form.poster_input(), upload=upload,
+                    actor=actor,
+                    poster_id=poster.pk,
+                    data=form.poster_input(),
+                    upload=upload,
                     remove_image=form.cleaned_data.get("remove_image", False),
                 )
         except DomainError as error:
@@ -208,15 +229,18 @@ def _poster_page(request, poster: Poster | None):
             form.add_action_error(error)
         else:
             text = _("Poster %(name)s created.") if poster is None else _("Poster %(name)s saved.")
-            return done(request, text % {"name": saved.name}, reverse("console:poster_detail", args=[saved.pk]))
+            return done(
+                request, text % {"name": saved.name}, reverse("console:poster_detail", args=[saved.pk])
+            )
     context = {
         "form": form,
         "poster": poster,
         "layout": layout,
         "layouts": list(LAYOUTS.values()),
         "preview_url": reverse("console:poster_preview"),
-        "initial_preview": reverse("console:poster_png", args=[poster.pk]) if poster and poster.layout == layout.key else
-        reverse("console:poster_layout_thumb", args=[layout.key]),
+        "initial_preview": reverse("console:poster_png", args=[poster.pk])
+        if poster and poster.layout == layout.key
+        else reverse("console:poster_layout_thumb", args=[layout.key]),
     }
     return render(request, "console/posters/poster_form.html", context)
 
@@ -244,7 +268,9 @@ def poster_preview(request):
     if form.is_valid():
         try:
             png = poster_actions.preview_poster(
-                actor=actor, data=form.poster_input(), upload=form.cleaned_data.get("image"),
+                actor=actor,
+                data=form.poster_input(),
+                upload=form.cleaned_data.get("image"),
                 poster_id=poster.pk if poster else None,
             )
         except DomainError as error:
@@ -261,8 +287,12 @@ def poster_preview(request):
 def _thumbnail(key: str, merchant_name: str) -> bytes:
     layout = LAYOUTS[key]
     spec = PosterSpec(
-        layout=key, texts=layout.defaults, primary=layout.primary, accent=layout.accent,
-        merchant_name=merchant_name, qr_url="https://example.com/m/shop/?src=" + poster_actions.PREVIEW_CODE,
+        layout=key,
+        texts=layout.defaults,
+        primary=layout.primary,
+        accent=layout.accent,
+        merchant_name=merchant_name,
+        qr_url="https://example.com/m/shop/?src=" + poster_actions.PREVIEW_CODE,
     )
     return render_poster(spec).png()
 
@@ -327,7 +357,11 @@ def store_qr_list(request):
             if not _door_tags(merchant.pk).filter(store=store).exists():
                 analytics.share_tag(merchant, store=store, target=analytics.HOME)
                 made += 1
-        return done(request, _("%(count)s store QR codes created.") % {"count": made}, reverse("console:store_qr_list"))
+        return done(
+            request,
+            _("%(count)s store QR codes created.") % {"count": made},
+            reverse("console:store_qr_list"),
+        )
     tags = {tag.store_id: tag for tag in _door_tags(merchant.pk)}
     counts = tag_counts(merchant.pk, [tag.pk for tag in tags.values()])
     rows = []
@@ -336,7 +370,9 @@ def store_qr_list(request):
         row = {"store": store, "tag": tag}
         if tag is not None:
             url = analytics.tag_url(tag)
-            row.update({"url": url, "qr": _qr_uri(url, 5), "print_qr": _qr_uri(url, 16), "counts": counts[tag.pk]})
+            row.update(
+                {"url": url, "qr": _qr_uri(url, 5), "print_qr": _qr_uri(url, 16), "counts": counts[tag.pk]}
+            )
         rows.append(row)
     context = {"rows": rows, "can_manage": can_manage, "missing": any(r["tag"] is None for r in rows)}
     return render(request, "console/posters/store_qr_list.html", context)
@@ -344,8 +380,12 @@ def store_qr_list(request):
 
 def _door_tags(merchant_id: int):
     return SourceTag.objects.filter(
-        merchant_id=merchant_id, channel=Channel.STORE_QR, store__isnull=False, member__isnull=True,
-        staff__isnull=True, target_kind="home",
+        merchant_id=merchant_id,
+        channel=Channel.STORE_QR,
+        store__isnull=False,
+        member__isnull=True,
+        staff__isnull=True,
+        target_kind="home",
     )
 
 

@@ -24,8 +24,12 @@ DEFAULT_DAYS = 30
 
 
 class SourceFilterForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     touch = forms.ChoiceField(
         label=gettext_lazy("Credit sign-ups and orders to"),
         required=False,

@@ -31,10 +31,17 @@ ADDED_UP = {PointsAccount: ("balance", "owed"), WalletAccount: ("principal_fen",
 def merge_members(*, actor: User, keep: Member, duplicate: Member, reason: str) -> Member:
     require_perm(actor, Perm.MEMBERS_MANAGE)
     reason = (reason or "").strip()[:200]
-    if keep.pk == duplicate.pk or {keep.merchant_id, duplicate.merchant_id} != {actor.merchant_id} or not reason:
+    if (
+        keep.pk == duplicate.pk
+        or {keep.merchant_id, duplicate.merchant_id} != {actor.merchant_id}
+        or not reason
+    ):
         raise DomainError(MemberError.MERGE_INVALID)
     # Both rows locked, lower id first: two merges of the same pair cannot cross.
-    locked = {m.pk: m for m in Member.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk]).order_by("pk")}
+    locked = {
+        m.pk: m
+        for m in Member.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk]).order_by("pk")
+    }
     keep, duplicate = locked[keep.pk], locked[duplicate.pk]
     if not keep.is_active or not duplicate.is_active or keep.merged_into_id or duplicate.merged_into_id:
         raise DomainError(MemberError.MERGE_INVALID)
@@ -83,7 +90,9 @@ def _move_references(keep: Member, duplicate: Member) -> dict[str, int]:
     # include_hidden: ledger rows point at members with related_name="+", which
     # ``related_objects`` leaves out.
     relations = [
-        f for f in Member._meta.get_fields(include_hidden=True) if f.is_relation and f.auto_created and not f.concrete
+        f
+        for f in Member._meta.get_fields(include_hidden=True)
+        if f.is_relation and f.auto_created and not f.concrete
     ]
     for relation in relations:
         model = relation.related_model

@@ -133,10 +133,12 @@ def _take(
 @transaction.atomic
 def earn_for_order(*, member: Member, order_id: int, goods_fen: int, refunded_fen: int) -> int:
     """The order's points, once (``order:<id>:earn``), times the member's level multiplier."""
+    from newretail.members.actions.cards import card_multiplier_percent
     from newretail.members.actions.levels import points_multiplier_percent
 
     rate = points_settings_for(member.merchant_id).earn_per_yuan
-    multiplier = points_multiplier_percent(member)  # the level's benefit (金卡 1.5×: 150)
+    # The level's or a valid card's benefit (金卡 1.5×: 150), the better of the two.
+    multiplier = max(points_multiplier_percent(member), card_multiplier_percent(member))
     return earn_points(
         member=member,
         points=points_for(goods_fen - refunded_fen, rate) * multiplier // 100,

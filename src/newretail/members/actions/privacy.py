@@ -39,7 +39,9 @@ def set_marketing_consent(*, member: Member, granted: bool, source: str) -> Memb
     """Record a yes or no to marketing messages (only a change writes a record)."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.marketing_consent != granted or not ConsentRecord.objects.filter(member=member).exists():
-        ConsentRecord.objects.create(merchant_id=member.merchant_id, member=member, granted=granted, source=source)
+        ConsentRecord.objects.create(
+            merchant_id=member.merchant_id, member=member, granted=granted, source=source
+        )
         Member.objects.filter(pk=member.pk).update(marketing_consent=granted)
         member.marketing_consent = granted
     return member
@@ -82,7 +84,12 @@ def export_member_data(member: Member) -> dict[str, Any]:
                 "refunded_fen": o.refunded_fen,
                 "created_at": _when(o.created_at),
                 "lines": [
-                    {"product": line.product_name, "spec": line.spec_text, "quantity": line.quantity, "final_fen": line.final_amount_fen}
+                    {
+                        "product": line.product_name,
+                        "spec": line.spec_text,
+                        "quantity": line.quantity,
+                        "final_fen": line.final_amount_fen,
+                    }
                     for line in o.lines.all()
                 ],
             }
@@ -93,7 +100,12 @@ def export_member_data(member: Member) -> dict[str, Any]:
             for e in PointsEntry.objects.filter(member=member).order_by("id")
         ],
         "stored_value": [
-            {"kind": e.kind, "principal_fen": e.principal_fen, "bonus_fen": e.bonus_fen, "at": _when(e.created_at)}
+            {
+                "kind": e.kind,
+                "principal_fen": e.principal_fen,
+                "bonus_fen": e.bonus_fen,
+                "at": _when(e.created_at),
+            }
             for e in WalletEntry.objects.filter(member=member).order_by("id")
         ],
         "coupons": [
@@ -117,22 +129,45 @@ def delete_account(*, member: Member, source: str = ConsentRecord.Source.MALL) -
     now = clock.now()
     window = dt.timedelta(days=order_rules_for(member.merchant_id).after_sale_days)
     moving = Order.objects.filter(member=member).filter(
-        status__in=[*NOT_YET_FULFILLED, Order.Status.PENDING_PAYMENT, Order.Status.SHIPPED, Order.Status.OUT_FOR_DELIVERY, Order.Status.READY_FOR_PICKUP]
+        status__in=[
+            *NOT_YET_FULFILLED,
+            Order.Status.PENDING_PAYMENT,
+            Order.Status.SHIPPED,
+            Order.Status.OUT_FOR_DELIVERY,
+            Order.Status.READY_FOR_PICKUP,
+        ]
     )
     recent = Order.objects.filter(member=member, kind=Order.Kind.GOODS, completed_at__gt=now - window)
     if moving.exists() or recent.exists():
         raise DomainError(MemberError.DELETE_ORDERS_OPEN)
-    forfeited_points = PointsAccount.objects.filter(member=member).values_list("balance", flat=True).first() or 0
+    forfeited_points = (
+        PointsAccount.objects.filter(member=member).values_list("balance", flat=True).first() or 0
+    )
     # Forfeit what is left (written as entries, so the ledgers still add up).
     if forfeited_points:
         from newretail.members.actions.points import _account, _take
 
-        _take(_account(member), member, forfeited_points, kind=PointsEntry.Kind.EXPIRE, reference=f"deleted:{member.pk}", order_id=None)
+        _take(
+            _account(member),
+            member,
+            forfeited_points,
+            kind=PointsEntry.Kind.EXPIRE,
+            reference=f"deleted:{member.pk}",
+            order_id=None,
+        )
     forfeited_bonus = wallet.bonus_fen if wallet is not None else 0
     if forfeited_bonus:
         from newretail.members.actions.wallet import _write
 
-        _write(wallet, member, kind=WalletEntry.Kind.ADJUST, principal_fen=0, bonus_fen=-forfeited_bonus, reference=f"deleted:{member.pk}", note="account deleted")
+        _write(
+            wallet,
+            member,
+            kind=WalletEntry.Kind.ADJUST,
+            principal_fen=0,
+            bonus_fen=-forfeited_bonus,
+            reference=f"deleted:{member.pk}",
+            note="account deleted",
+        )
     for order in Order.objects.filter(member=member).exclude(shipping_address={}):
         address = dict(order.shipping_address)
         address.update({"recipient": "", "phone": "", "detail": "", "latitude": "", "longitude": ""})
@@ -141,7 +176,9 @@ def delete_account(*, member: Member, source: str = ConsentRecord.Source.MALL) -
     MemberToken.objects.filter(member=member).delete()
     MemberNote.objects.filter(member=member).delete()
     if member.marketing_consent:
-        ConsentRecord.objects.create(merchant_id=member.merchant_id, member=member, granted=False, source=source)
+        ConsentRecord.objects.create(
+            merchant_id=member.merchant_id, member=member, granted=False, source=source
+        )
     Member.objects.filter(pk=member.pk).update(
         phone=f"D{member.pk:010d}"[-11:],
         name="",
@@ -150,7 +187,12 @@ def delete_account(*, member: Member, source: str = ConsentRecord.Source.MALL) -
         is_active=False,
         deleted_at=now,
     )
-    record_event(merchant_id=member.merchant_id, name="member.deleted", aggregate=member, payload={"member_id": member.pk})
+    record_event(
+        merchant_id=member.merchant_id,
+        name="member.deleted",
+        aggregate=member,
+        payload={"member_id": member.pk},
+    )
     record_audit(
         actor=None,
         merchant_id=member.merchant_id,

@@ -43,6 +43,7 @@ from newretail.marketing.queries import (
     pricing_inputs,
     pricing_rules_for,
 )
+from newretail.members.actions.cards import pricing_level_id
 from newretail.members.models import Member
 from newretail.orders import fulfilment as fulfilment_rules
 from newretail.orders.actions.lifecycle import mark_order_paid
@@ -196,7 +197,7 @@ def quote_order(
         fulfilment=fulfilment,
         region_code=snapshot.get("province", ""),
         distance_m=source.distance_m,
-        member_level_id=member.level_id if member else None,
+        member_level_id=pricing_level_id(member, now),
         coupons=inputs.coupons,
         promotion_allowance_fen={**inputs.allowances, **dict.fromkeys(exhausted, 0)},
         **points_context(merchant_id, member, points_to_use),

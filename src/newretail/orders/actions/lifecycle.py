@@ -21,6 +21,7 @@ from newretail.core.errors import DomainError
 from newretail.core.events import record_event
 from newretail.core.tenancy import get_owned
 from newretail.inventory.actions.reservations import release_reservations
+from newretail.members.actions.cards import activate_card_purchase
 from newretail.members.actions.wallet import credit_recharge
 from newretail.members.models import Member
 from newretail.orders.access import member_order, staff_order
@@ -103,6 +104,9 @@ def mark_order_paid(
     )
     if order.kind == Order.Kind.RECHARGE:  # the money goes into the wallet now; nothing to fulfil
         credit_recharge(order_id=order.pk, store_id=order.store_id, paid_at=order.paid_at)
+        _complete(order, actor=actor, lines=lines)
+    elif order.kind == Order.Kind.CARD:  # the card starts (or is renewed) now; nothing to fulfil
+        activate_card_purchase(order_id=order.pk, paid_at=order.paid_at)
         _complete(order, actor=actor, lines=lines)
     elif order.fulfilment == F.IN_STORE:  # sold at the till: the goods leave with the shopper
         _complete(order, actor=actor, lines=lines)

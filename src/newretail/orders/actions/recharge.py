@@ -1,4 +1,5 @@
-"""Recharge orders (储值充值) and withdrawals (退储值).
+"""Orders without goods: recharges (储值充值) and their withdrawals (退储值), and membership cards
+(付费会员卡).
 
 A recharge is an order of kind ``recharge`` with no lines: the shopper pays it online, or the till
 takes cash or a payment code, through the same payments code as any order; ``mark_order_paid``
@@ -19,7 +20,7 @@ from newretail.core.errors import DomainError, not_found
 from newretail.core.events import record_event
 from newretail.core.idempotency import clean_idempotency_key
 from newretail.inventory.actions.numbers import next_document_number
-from newretail.members.actions import wallet
+from newretail.members.actions import cards, wallet
 from newretail.members.models import Member
 from newretail.orders.errors import OrderError
 from newretail.orders.models import Order, OrderEvent
@@ -160,3 +161,41 @@ def withdraw_stored_value(
             reason=reason,
         )
         return refunds
+
+
+def start_card_purchase(*, member: Member, plan_id: int, idempotency_key: str | None = None) -> Order:
+    """A card order pending payment (the shopper online); paying it starts or renews the card."""
+    key = clean_idempotency_key(idempotency_key, error=OrderError.INVALID_IDEMPOTENCY_KEY)
+    if key is not None:
+        existing = Order.objects.filter(merchant_id=member.merchant_id, idempotency_key=key).first()
+        if existing is not None:
+            return existing
+    plan = cards.plan_for_sale(member.merchant_id, plan_id)
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                merchant_id=member.merchant_id,
+                number=next_document_number(merchant=member.merchant, prefix=SALES_ORDER),
+                channel=Order.Channel.MALL,
+                kind=Order.Kind.CARD,
+                member=member,
+                fulfilment=Order.Fulfilment.NONE,
+                goods_list_fen=0,
+                payable_fen=plan.price_fen,
+                idempotency_key=key,
+                expires_at=clock.now() + unpaid_ttl(member.merchant),
+            )
+            cards.record_card_purchase(member=member, plan=plan, order_id=order.pk)
+            OrderEvent.objects.create(merchant_id=member.merchant_id, order=order, kind="created")
+            record_event(
+                merchant_id=member.merchant_id,
+                name="order.created",
+                aggregate=order,
+                payload=order_payload(order, payable_fen=order.payable_fen, plan_id=plan.pk, lines=[]),
+            )
+    except IntegrityError:
+        winner = Order.objects.filter(merchant_id=member.merchant_id, idempotency_key=key).first() if key else None
+        if winner is None:
+            raise
+        return winner
+    return order

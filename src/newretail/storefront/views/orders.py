@@ -72,8 +72,8 @@ def order_list(request):
 def order_detail(request, order_id: int):
     member = shopper(request)
     order = _own_order(request, order_id)
-    if order.kind == Order.Kind.RECHARGE and order.status != Order.Status.PENDING_PAYMENT:
-        return redirect(mall_url(request, "my_wallet"))
+    if order.kind != Order.Kind.GOODS and order.status != Order.Status.PENDING_PAYMENT:
+        return redirect(_after_payment(request, order))
     if request.GET.get("paid") and order.status == Order.Status.PENDING_PAYMENT:
         # Back from the cashier: ask the provider now rather than wait for its notification.
         for tender in Tender.objects.filter(intent__order=order, status=Tender.Status.PENDING):
@@ -187,6 +187,8 @@ def _after_payment(request, order: Order) -> str:
     """Where a shopper lands once an order is paid (or no longer payable)."""
     if order.kind == Order.Kind.RECHARGE:
         return mall_url(request, "my_wallet")
+    if order.kind == Order.Kind.CARD:
+        return mall_url(request, "my_cards")
     return mall_url(request, "order", order_id=order.pk)
 
 

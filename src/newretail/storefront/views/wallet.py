@@ -16,12 +16,13 @@ from newretail.core import clock
 from newretail.core.errors import DomainError
 from newretail.core.money import MoneyFormatError, yuan_to_fen
 from newretail.core.qr import code128_svg_inline, qr_svg_inline
+from newretail.members.actions.cards import active_cards
 from newretail.members.actions.member_code import current_member_code
 from newretail.members.actions.privacy import delete_account, export_member_data, set_marketing_consent
 from newretail.members.actions.wallet import wallet_settings_for
-from newretail.members.models import ConsentRecord
+from newretail.members.models import CardPlan, ConsentRecord
 from newretail.members.queries import recharge_plans_on_sale, wallet_summary
-from newretail.orders.actions.recharge import start_recharge
+from newretail.orders.actions.recharge import start_card_purchase, start_recharge
 from newretail.storefront.decorators import member_required
 from newretail.storefront.params import whole_number
 from newretail.storefront.site import forget_login, mall_url, shopper
@@ -96,7 +97,9 @@ def privacy(request):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "consent":
-            set_marketing_consent(member=member, granted=request.POST.get("granted") == "1", source=ConsentRecord.Source.MALL)
+            set_marketing_consent(
+                member=member, granted=request.POST.get("granted") == "1", source=ConsentRecord.Source.MALL
+            )
             messages.success(request, _("Saved."))
         elif action == "delete" and request.POST.get("confirm") == "1":
             try:
@@ -115,7 +118,40 @@ def privacy(request):
 def my_data(request):
     """A copy of everything the shop holds about me, as a JSON download."""
     member = shopper(request)
-    response = JsonResponse(export_member_data(member), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response = JsonResponse(
+        export_member_data(member), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
     response["Content-Disposition"] = f'attachment; filename="my-data-{member.merchant.slug}.json"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@member_required
+def my_cards(request):
+    """会员卡: the member's valid cards and the cards on sale (buying one goes to the pay page)."""
+    member = shopper(request)
+    if request.method == "POST":
+        try:
+            order = start_card_purchase(
+                member=member,
+                plan_id=whole_number(request.POST.get("plan")) or 0,
+                idempotency_key=f"card:{member.pk}:{request.POST.get('form_key', '')[:36] or uuid.uuid4()}",
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect(mall_url(request, "my_cards"))
+        return redirect(mall_url(request, "pay", order_id=order.pk))
+    held = {card.plan_id: card for card in active_cards(member)}
+    plans = CardPlan.objects.filter(merchant_id=member.merchant_id, is_active=True, price_fen__gt=0)
+    return render(
+        request,
+        "storefront/cards.html",
+        {
+            "cards": list(held.values()),
+            "plans": plans,
+            "held": held,
+            "form_key": uuid.uuid4(),
+            "active_tab": "me",
+            "noindex": True,
+        },
+    )
