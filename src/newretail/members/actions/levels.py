@@ -48,7 +48,7 @@ def level_for_growth(merchant_id: int, growth: int) -> MemberLevel | None:
 
 
 def _locked(member: Member) -> Member:
-    return Member.objects.select_for_update().select_related("level").get(pk=member.pk)
+    return Member.objects.select_for_update(of=("self",)).select_related("level").get(pk=member.pk)
 
 
 def _change_level(member: Member, level: MemberLevel | None, *, reason: str, now: dt.datetime) -> None:
@@ -190,7 +190,7 @@ def review_levels(now: dt.datetime | None = None, *, batch_size: int = 500) -> i
     moved = 0
     for member_id in list(candidates):
         with transaction.atomic():
-            member = Member.objects.select_for_update().select_related("level").get(pk=member_id)
+            member = Member.objects.select_for_update(of=("self",)).select_related("level").get(pk=member_id)
             reviewed = member.level_reviewed_at or member.level_since
             if member.level is None or reviewed is None or reviewed > due_before:
                 continue
