@@ -9,6 +9,7 @@ from newretail.catalog.models import Sku
 from newretail.demo.build import DEMO_SLUG, load_demo
 from newretail.inventory.models import StockLevel
 from newretail.marketing.models import Coupon, Promotion, PromotionUsage
+from newretail.members.models import Member, MemberCard, WalletEntry
 from newretail.orders.models import OrderAdjustment
 from newretail.tenancy.models import Merchant, Store, User, Warehouse
 from newretail.tenancy.roles import Role
@@ -43,6 +44,11 @@ def test_demo_is_a_believable_chain_and_loads_once(tmp_path, settings):
     assert Coupon.objects.filter(merchant=merchant).exclude(order=None).exists()
     assert OrderAdjustment.objects.filter(merchant=merchant, source__in=["promotion", "coupon"]).exists()
     assert "boss / " in (tmp_path / "demo_logins.txt").read_text(encoding="utf-8")
+    # The loyalty side: ~2,000 members with a quarter of history, levels reached, recharges spent.
+    members = Member.objects.for_merchant(merchant)
+    assert members.count() >= 2000 and members.filter(level__name="金卡会员").exists()
+    assert WalletEntry.objects.filter(merchant=merchant, kind="spend").exists()
+    assert MemberCard.objects.filter(merchant=merchant, plan__name="PLUS年卡").exists()
 
     before = row_counts()
     assert load_demo(log=lambda _: None) is False

@@ -19,6 +19,7 @@ from newretail.demo.catalog_step import build_catalog
 from newretail.demo.decoration_step import build_decoration
 from newretail.demo.inventory_step import build_inventory
 from newretail.demo.marketing_step import build_marketing
+from newretail.demo.members_step import build_members
 from newretail.demo.orders_step import build_orders
 from newretail.demo.posters_step import build_posters
 from newretail.tenancy.actions.staff import create_merchant, create_staff
@@ -87,6 +88,7 @@ STEPS: list[Callable[[User, dict], None]] = [
     build_inventory,
     build_marketing,
     build_orders,
+    build_members,  # after orders: its wallet sales use the stores' stock the orders left
     build_posters,
     build_decoration,  # after marketing: its seckill block shows the demo's limited-time discount
 ]
