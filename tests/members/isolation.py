@@ -11,7 +11,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from newretail.members.actions.addresses import add_address
-from newretail.members.models import CardPlan, MemberLevel, RechargePlan
+from newretail.members.models import CardPlan, MemberLevel, PointsMallItem, RechargePlan
 from newretail.members.testing import make_member, member_bearer
 
 
@@ -26,6 +26,7 @@ def build(owner, world: dict) -> dict:
         detail="隔离路1号",
     )
     return {
+        "points_item": PointsMallItem.objects.create(merchant_id=owner.merchant_id, kind="bonus", name="隔离", points=10, bonus_fen=100),
         "card_plan": CardPlan.objects.create(merchant_id=owner.merchant_id, name="隔离卡", price_fen=100),
         "member_level": MemberLevel.objects.create(merchant_id=owner.merchant_id, name="隔离卡", rank=9),
         "recharge_plan": RechargePlan.objects.create(
@@ -55,6 +56,7 @@ MEMBER_BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/shop/{merchant_slug}/my/points/sign-in"): {},
     ("POST", "/api/v1/shop/{merchant_slug}/my/wallet/recharge"): {"amount_fen": 1000},
     ("POST", "/api/v1/shop/{merchant_slug}/my/cards"): {"plan_id": 1},
+    ("POST", "/api/v1/shop/{merchant_slug}/points-mall/exchange"): {"item_id": 1},
 }
 
 # console URL name -> world key
@@ -69,6 +71,7 @@ CONSOLE_OBJECTS: dict[str, str] = {
     "recharge_plan_edit": "recharge_plan",
     "level_edit": "member_level",
     "card_plan_edit": "card_plan",
+    "points_mall_item_edit": "points_item",
 }
 
 

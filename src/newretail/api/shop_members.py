@@ -24,6 +24,8 @@ from newretail.members.actions import addresses as address_actions
 from newretail.members.actions import login as login_actions
 from newretail.members.actions.cards import active_cards
 from newretail.members.actions.points import sign_in
+from newretail.members.actions.points_mall import exchange as points_exchange
+from newretail.members.actions.points_mall import items_on_sale
 from newretail.members.actions.tokens import revoke_member_token, token_expires_at
 from newretail.members.models import CardPlan, Member
 from newretail.members.queries import member_addresses, points_summary, recharge_plans_on_sale, wallet_summary
@@ -362,4 +364,46 @@ def buy_card(request, body: BuyCardIn, merchant_slug: str = Slug, idempotency_ke
     )
     return Status(
         201, RechargeOrderOut(order_id=order.pk, number=order.number, payable_fen=order.payable_fen)
+    )
+
+
+# --- points mall ---------------------------------------------------------------------------
+
+
+class PointsItemOut(Schema):
+    id: int
+    kind: str
+    name: str
+    points: int
+    bonus_fen: int
+    stock: int | None
+
+
+class ExchangeIn(Schema):
+    item_id: int = Field(..., ge=1)
+
+
+class ExchangeOut(Schema):
+    id: int
+    item_id: int
+    points: int
+    coupon_id: int | None
+
+
+@router.get("/{merchant_slug}/points-mall", response={200: list[PointsItemOut], **ERRORS}, auth=None)
+def points_mall_items(request, merchant_slug: str = Slug):
+    return [
+        PointsItemOut(
+            id=i.pk, kind=i.kind, name=i.name, points=i.points, bonus_fen=i.bonus_fen, stock=i.stock
+        )
+        for i in items_on_sale(_merchant(merchant_slug).pk)
+    ]
+
+
+@router.post("/{merchant_slug}/points-mall/exchange", response={201: ExchangeOut, **ERRORS})
+def points_mall_exchange(request, body: ExchangeIn, merchant_slug: str = Slug, idempotency_key: Key = None):
+    """Exchange points for an item (a coupon goes to my coupons; a goods voucher is then used on an order)."""
+    done = points_exchange(member=member_of(request), item_id=body.item_id, idempotency_key=idempotency_key)
+    return Status(
+        201, ExchangeOut(id=done.pk, item_id=done.item_id, points=done.points, coupon_id=done.coupon_id)
     )

@@ -39,6 +39,7 @@ NAV: tuple[NavSection, ...] = (
             NavItem(_("Members"), "console:member_list", Perm.MEMBERS_VIEW),
             NavItem(_("Levels and points rules"), "console:member_rules", Perm.MEMBERS_MANAGE),
             NavItem(_("Membership cards"), "console:card_plans", Perm.MEMBERS_MANAGE),
+            NavItem(_("Points mall"), "console:points_mall_items", Perm.MEMBERS_MANAGE),
             NavItem(_("Stored value setup"), "console:stored_value", Perm.MEMBERS_MANAGE),
         ),
     ),

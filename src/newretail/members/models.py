@@ -303,6 +303,7 @@ class PointsEntry(MerchantOwned):
         SPEND = "spend", _("Spent")
         RETURN = "return", _("Returned (order cancelled or refunded)")
         ADJUST = "adjust", _("Adjusted by staff")
+        EXCHANGE = "exchange", _("Exchanged in the points mall")
 
     member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
@@ -443,6 +444,7 @@ class WalletEntry(MerchantOwned):
         REFUND = "refund", _("Refunded to the wallet")
         WITHDRAW = "withdraw", _("Withdrawn from the wallet")
         ADJUST = "adjust", _("Adjusted by staff")
+        POINTS = "points", _("Bonus exchanged for points")
 
     member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
@@ -653,3 +655,54 @@ class CardPurchase(MerchantOwned):
     class Meta:
         verbose_name = _("card purchase")
         verbose_name_plural = _("card purchases")
+
+
+class PointsMallItem(MerchantOwned):
+    """Something members exchange points for in the points mall (积分商城): a coupon of any template
+    (an "exchange for an item" template is how goods are exchanged: the member then orders the item
+    at ¥0 for pickup or delivery, through the order core) or stored-value bonus."""
+
+    class Kind(models.TextChoices):
+        COUPON = "coupon", _("Coupon or goods voucher")
+        BONUS = "bonus", _("Stored-value bonus")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=40)
+    points = models.PositiveIntegerField(_("points"), validators=[MinValueValidator(1)])
+    coupon_template_id = models.BigIntegerField(_("coupon template"), null=True, blank=True)
+    bonus_fen = models.PositiveIntegerField(_("bonus (fen)"), default=0)
+    stock = models.PositiveIntegerField(_("left to exchange"), null=True, blank=True)  # None: no limit
+    per_member_limit = models.PositiveIntegerField(_("per member"), default=1)
+    is_active = models.BooleanField(_("on sale"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("points mall item")
+        verbose_name_plural = _("points mall items")
+        ordering = ["position", "points", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PointsExchange(MerchantOwned):
+    """One exchange in the points mall (what was given, for how many points)."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(PointsMallItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="exchanges")
+    points = models.PositiveIntegerField(_("points"))
+    coupon_id = models.BigIntegerField(_("coupon"), null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(_("exchanged at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("points exchange")
+        verbose_name_plural = _("points exchanges")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="points_exchange_key_unique",
+            )
+        ]

@@ -31,6 +31,7 @@ urlpatterns = [
     path("logout/", account.logout, name="logout"),
     path("me/", account.me, name="me"),
     path("me/points/", account.points, name="my_points"),
+    path("me/points/mall/", wallet.points_mall, name="points_mall"),
     path("me/wallet/", wallet.wallet, name="my_wallet"),
     path("me/code/", wallet.member_code, name="member_code"),
     path("me/cards/", wallet.my_cards, name="my_cards"),

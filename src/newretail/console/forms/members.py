@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from newretail.core.money import MoneyFormatError, yuan_to_fen
-from newretail.members.models import LevelSettings, MemberLevel, PointsSettings, RechargePlan
+from newretail.members.models import LevelSettings, MemberLevel, PointsMallItem, PointsSettings, RechargePlan
 from newretail.tenancy.access import scoped_stores
 from newretail.tenancy.models import User
 
@@ -184,5 +184,25 @@ class CardPlanForm(forms.Form):
         self.fields["free_for_level"].queryset = levels
         self.fields["coupon_templates"].choices = [
             (str(t.pk), t.name)
+            for t in CouponTemplate.objects.for_merchant(actor.merchant_id).order_by("-id")[:200]
+        ]
+
+
+class PointsMallItemForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=PointsMallItem.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=40)
+    points = forms.IntegerField(label=_("Points"), min_value=1, max_value=10_000_000)
+    coupon_template = forms.TypedChoiceField(label=_("Coupon"), coerce=int, required=False, empty_value=None)
+    bonus = YuanField(label=_("Bonus (¥)"), required=False)
+    stock = forms.IntegerField(label=_("Left to exchange (empty: no limit)"), min_value=0, required=False)
+    per_member_limit = forms.IntegerField(label=_("Per member"), min_value=1, max_value=1000, initial=1)
+    is_active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
+
+    def __init__(self, *args, actor: User, **kwargs):
+        from newretail.marketing.models import CouponTemplate
+
+        super().__init__(*args, **kwargs)
+        self.fields["coupon_template"].choices = [("", "—")] + [
+            (t.pk, t.name)
             for t in CouponTemplate.objects.for_merchant(actor.merchant_id).order_by("-id")[:200]
         ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from newretail.console.forms.members import (
     MergeForm,
     NoteForm,
     PointsAdjustForm,
+    PointsMallItemForm,
     PointsSettingsForm,
     RechargePlanForm,
     WalletAdjustForm,
@@ -33,11 +35,12 @@ from newretail.core.errors import DomainError
 from newretail.members.actions import cards as card_actions
 from newretail.members.actions import levels as level_actions
 from newretail.members.actions import points as points_actions
+from newretail.members.actions import points_mall as points_mall_actions
 from newretail.members.actions import wallet as wallet_actions
 from newretail.members.actions.members import add_member_note
 from newretail.members.actions.merge import merge_members
 from newretail.members.errors import MemberError
-from newretail.members.models import CardPlan, Member, MemberLevel, MemberNote, RechargePlan
+from newretail.members.models import CardPlan, Member, MemberLevel, MemberNote, PointsMallItem, RechargePlan
 from newretail.members.queries import (
     member_by_phone,
     name_for,
@@ -416,6 +419,56 @@ def card_plan_form(request, pk: int | None = None):
     return render(request, "console/members/card_plan_form.html", {"form": form, "plan": plan})
 
 
+# --- points mall -----------------------------------------------------------------------------
+
+
+@console_view(Perm.MEMBERS_MANAGE)
+def points_mall_items(request):
+    items = PointsMallItem.objects.for_merchant(request.user.merchant_id).annotate(
+        exchanged=Count("exchanges")
+    )
+    return render(request, "console/members/points_mall.html", {"items": items})
+
+
+@console_view(Perm.MEMBERS_MANAGE)
+def points_mall_item_form(request, pk: int | None = None):
+    actor = request.user
+    item = owned(PointsMallItem.objects.all(), actor, pk) if pk else None
+    initial = {}
+    if item is not None:
+        initial = {
+            "kind": item.kind,
+            "name": item.name,
+            "points": item.points,
+            "coupon_template": item.coupon_template_id,
+            "bonus": item.bonus_fen / 100,
+            "stock": item.stock,
+            "per_member_limit": item.per_member_limit,
+            "is_active": item.is_active,
+        }
+    form = PointsMallItemForm(request.POST or None, actor=actor, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            points_mall_actions.save_item(
+                actor=actor,
+                item=item,
+                kind=data["kind"],
+                name=data["name"],
+                points=data["points"],
+                coupon_template_id=data["coupon_template"],
+                bonus_fen=data["bonus"] or 0,
+                stock=data["stock"],
+                per_member_limit=data["per_member_limit"],
+                is_active=data["is_active"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            return done(request, _("Points mall item saved."), reverse("console:points_mall_items"))
+    return render(request, "console/members/points_mall_form.html", {"form": form, "item": item})
+
+
 urlpatterns = [
     path("members/", member_list, name="member_list"),
     path("members/<int:pk>/", member_detail, name="member_detail"),
@@ -431,6 +484,9 @@ urlpatterns = [
     path("members/cards/", card_plans, name="card_plans"),
     path("members/cards/new/", card_plan_form, name="card_plan_new"),
     path("members/cards/<int:pk>/", card_plan_form, name="card_plan_edit"),
+    path("members/points-mall/", points_mall_items, name="points_mall_items"),
+    path("members/points-mall/new/", points_mall_item_form, name="points_mall_item_new"),
+    path("members/points-mall/<int:pk>/", points_mall_item_form, name="points_mall_item_edit"),
     path("stored-value/", stored_value, name="stored_value"),
     path("stored-value/plans/new/", recharge_plan_form, name="recharge_plan_new"),
     path("stored-value/plans/<int:pk>/", recharge_plan_form, name="recharge_plan_edit"),

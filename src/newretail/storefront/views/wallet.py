@@ -18,10 +18,12 @@ from newretail.core.money import MoneyFormatError, yuan_to_fen
 from newretail.core.qr import code128_svg_inline, qr_svg_inline
 from newretail.members.actions.cards import active_cards
 from newretail.members.actions.member_code import current_member_code
+from newretail.members.actions.points_mall import exchange as mall_exchange
+from newretail.members.actions.points_mall import items_on_sale
 from newretail.members.actions.privacy import delete_account, export_member_data, set_marketing_consent
 from newretail.members.actions.wallet import wallet_settings_for
 from newretail.members.models import CardPlan, ConsentRecord
-from newretail.members.queries import recharge_plans_on_sale, wallet_summary
+from newretail.members.queries import points_summary, recharge_plans_on_sale, wallet_summary
 from newretail.orders.actions.recharge import start_card_purchase, start_recharge
 from newretail.storefront.decorators import member_required
 from newretail.storefront.params import whole_number
@@ -150,6 +152,35 @@ def my_cards(request):
             "cards": list(held.values()),
             "plans": plans,
             "held": held,
+            "form_key": uuid.uuid4(),
+            "active_tab": "me",
+            "noindex": True,
+        },
+    )
+
+
+@member_required
+def points_mall(request):
+    """积分商城: what points buy here; a goods voucher is then used on an order like a coupon."""
+    member = shopper(request)
+    if request.method == "POST":
+        try:
+            done_exchange = mall_exchange(
+                member=member,
+                item_id=whole_number(request.POST.get("item")) or 0,
+                idempotency_key=f"px:{member.pk}:{request.POST.get('form_key', '')[:36] or uuid.uuid4()}",
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Exchanged: %(name)s") % {"name": done_exchange.item.name})
+        return redirect(mall_url(request, "points_mall"))
+    return render(
+        request,
+        "storefront/points_mall.html",
+        {
+            "items": items_on_sale(member.merchant_id),
+            "balance": points_summary(member, last=0).balance,
             "form_key": uuid.uuid4(),
             "active_tab": "me",
             "noindex": True,
