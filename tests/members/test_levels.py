@@ -152,3 +152,28 @@ def test_a_completed_order_earns_growth_and_points_through_the_events(
         pay_order(order_id=order.pk, kind="cash", actor=owner)
     member.refresh_from_db()
     assert member.growth == 7 and member.level.name == "银卡"  # ¥7.00 of goods
+
+
+def test_first_order_and_profile_bonuses_come_once(owner, merchant, store, water, committed):
+    from newretail.members.actions.members import update_profile
+    from newretail.members.models import PointsSettings
+    from newretail.orders.actions.checkout import create_order
+    from newretail.payments.actions.charges import pay_order
+
+    PointsSettings.objects.create(merchant=merchant, first_order_points=50, profile_points=30)
+    member = make_member(merchant)
+    for _ in range(2):
+        order = create_order(
+            merchant=merchant,
+            channel="pos",
+            fulfilment="in_store",
+            store_id=store.pk,
+            lines=[{"sku_id": water.pk, "quantity": 2}],
+            member=member,
+        )
+        with committed():
+            pay_order(order_id=order.pk, kind="cash", actor=owner)
+    assert PointsEntry.objects.filter(member=member, kind="bonus").count() == 1
+    assert update_profile(member=member, name="张三", birthday=None)[1] == 0  # not complete yet
+    assert update_profile(member=member, name="张三", birthday=dt.date(1990, 5, 1))[1] == 30
+    assert update_profile(member=member, name="张三丰", birthday=dt.date(1990, 5, 1))[1] == 0

@@ -124,3 +124,15 @@ def test_the_member_code_page_shows_a_code_the_till_resolves_once(web, merchant)
     digits = re.search(r'data-test="member-code">([\d ]+)<', html)[1].replace(" ", "")
     assert resolve_member_code(merchant.pk, digits) == Member.objects.get(phone=phone)
     assert 'id="barcode_group"' in html and html.count("<svg") >= 2  # the barcode and the QR code
+
+
+def test_the_profile_page_saves_name_and_birthday(web, merchant):
+    from newretail.members.models import Member
+
+    phone = next_phone()
+    web.login(merchant, phone)
+    web.post(mall(merchant, "me/profile/"), {"name": "小李", "birthday": "1995-06-18"})
+    member = Member.objects.get(phone=phone)
+    assert member.name == "小李" and member.birthday.isoformat() == "1995-06-18"
+    web.post(mall(merchant, "me/profile/"), {"name": "小李", "birthday": "not a date"})
+    assert Member.objects.get(phone=phone).birthday.isoformat() == "1995-06-18"

@@ -177,8 +177,16 @@ class MemberError(ErrorCode):
         _("A card needs a name, a price of 0 or more and a validity of at least one day."),
         400,
     )
-    EXCHANGE_UNAVAILABLE = ("members.exchange_unavailable", _("This item is no longer available in the points mall."), 409)
-    EXCHANGE_LIMIT = ("members.exchange_limit", _("Each member can exchange this item at most {limit} times."), 409)
+    EXCHANGE_UNAVAILABLE = (
+        "members.exchange_unavailable",
+        _("This item is no longer available in the points mall."),
+        409,
+    )
+    EXCHANGE_LIMIT = (
+        "members.exchange_limit",
+        _("Each member can exchange this item at most {limit} times."),
+        409,
+    )
     EXCHANGE_INVALID = (
         "members.exchange_invalid",
         _("A points mall item needs a name, a points price and a coupon template or a bonus amount."),

@@ -11,6 +11,7 @@ from newretail.core.models import Event
 from newretail.members.actions.levels import earn_growth_for_order, reverse_growth_for_refund
 from newretail.members.actions.points import (
     earn_for_order,
+    first_order_bonus,
     points_settings_for,
     return_spent_points,
     reverse_for_refund,
@@ -46,7 +47,10 @@ def _earn(event: Event, when: str) -> None:
     # Growth first: an order that lifts the member to 金卡 already earns 金卡's points.
     earn_growth_for_order(member=member, order_id=event.payload["order_id"], goods_fen=goods - refunded)
     member.refresh_from_db()
-    earn_for_order(member=member, order_id=event.payload["order_id"], goods_fen=goods, refunded_fen=refunded)
+    if earn_for_order(
+        member=member, order_id=event.payload["order_id"], goods_fen=goods, refunded_fen=refunded
+    ):
+        first_order_bonus(member=member, order_id=event.payload["order_id"])
 
 
 @subscribe("order.completed", handler="members.earn_points_on_completion")

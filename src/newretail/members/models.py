@@ -240,6 +240,10 @@ class PointsSettings(MerchantOwned):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     redeem_min_points = models.PositiveIntegerField(_("fewest points used in one order"), default=0)
+    # Once-only bonuses: the member's first order that earns points, and a completed profile
+    # (name and birthday).
+    first_order_points = models.PositiveIntegerField(_("bonus points for the first order"), default=0)
+    profile_points = models.PositiveIntegerField(_("bonus points for completing the profile"), default=0)
 
     class Meta:
         verbose_name = _("points settings")
@@ -304,6 +308,7 @@ class PointsEntry(MerchantOwned):
         RETURN = "return", _("Returned (order cancelled or refunded)")
         ADJUST = "adjust", _("Adjusted by staff")
         EXCHANGE = "exchange", _("Exchanged in the points mall")
+        BONUS = "bonus", _("Bonus (first order, profile)")
 
     member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
@@ -689,7 +694,9 @@ class PointsExchange(MerchantOwned):
     """One exchange in the points mall (what was given, for how many points)."""
 
     member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="+")
-    item = models.ForeignKey(PointsMallItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="exchanges")
+    item = models.ForeignKey(
+        PointsMallItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="exchanges"
+    )
     points = models.PositiveIntegerField(_("points"))
     coupon_id = models.BigIntegerField(_("coupon"), null=True, blank=True)
     idempotency_key = models.CharField(max_length=64, null=True, blank=True)

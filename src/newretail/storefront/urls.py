@@ -36,6 +36,7 @@ urlpatterns = [
     path("me/code/", wallet.member_code, name="member_code"),
     path("me/cards/", wallet.my_cards, name="my_cards"),
     path("me/privacy/", wallet.privacy, name="privacy"),
+    path("me/profile/", wallet.profile, name="profile"),
     path("me/privacy/my-data.json", wallet.my_data, name="my_data"),
     path("me/addresses/", account.addresses, name="addresses"),
     path("me/addresses/new/", account.address_form, name="address_new"),

@@ -82,3 +82,16 @@ def add_member_note(*, actor: User, member: Member, text: str) -> MemberNote:
     return MemberNote.objects.create(
         merchant_id=member.merchant_id, member=member, text=text, created_by=actor
     )
+
+
+def update_profile(*, member: Member, name: str, birthday) -> tuple[Member, int]:
+    """The member edits their name and birthday (the birthday gift needs it). Returns the member
+    and the profile bonus points it earned (once, when both are first given)."""
+    from newretail.members.actions.points import profile_bonus
+
+    name = (name or "").strip()[:NAME_MAX_LENGTH]
+    with transaction.atomic():
+        Member.objects.filter(pk=member.pk).update(name=name, birthday=birthday)
+        member.refresh_from_db()
+        earned = profile_bonus(member=member)
+    return member, earned

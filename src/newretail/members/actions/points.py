@@ -388,6 +388,8 @@ def adjust_points(*, actor: User, member: Member, points: int, reason: str) -> i
 
 POINTS_SETTING_FIELDS = (
     "earn_per_yuan",
+    "first_order_points",
+    "profile_points",
     "earn_on",
     "signin_points",
     "signin_streak_days",
@@ -427,3 +429,23 @@ def update_points_settings(*, actor: User, **values) -> PointsSettings:
         after=values,
     )
     return settings
+
+
+def first_order_bonus(*, member: Member, order_id: int) -> int:
+    """The shop's first-order bonus, once per member (on the first order that earns points)."""
+    points = points_settings_for(member.merchant_id).first_order_points
+    return earn_points(
+        member=member,
+        points=points,
+        reference="bonus:first_order",
+        order_id=order_id,
+        kind=PointsEntry.Kind.BONUS,
+    )
+
+
+def profile_bonus(*, member: Member) -> int:
+    """The shop's profile bonus, once, when the member has given a name and a birthday."""
+    if not (member.name and member.birthday):
+        return 0
+    points = points_settings_for(member.merchant_id).profile_points
+    return earn_points(member=member, points=points, reference="bonus:profile", kind=PointsEntry.Kind.BONUS)

@@ -5,6 +5,7 @@ recharge is an order: choosing a plan creates it and goes to the pay page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from newretail.core.money import MoneyFormatError, yuan_to_fen
 from newretail.core.qr import code128_svg_inline, qr_svg_inline
 from newretail.members.actions.cards import active_cards
 from newretail.members.actions.member_code import current_member_code
+from newretail.members.actions.members import update_profile
 from newretail.members.actions.points_mall import exchange as mall_exchange
 from newretail.members.actions.points_mall import items_on_sale
 from newretail.members.actions.privacy import delete_account, export_member_data, set_marketing_consent
@@ -186,3 +188,30 @@ def points_mall(request):
             "noindex": True,
         },
     )
+
+
+@member_required
+def profile(request):
+    """我的资料: name and birthday (a completed profile can earn points; the birthday brings the gift)."""
+    member = shopper(request)
+    if request.method == "POST":
+        birthday = None
+        text = request.POST.get("birthday", "").strip()
+        if text:
+            try:
+                birthday = dt.date.fromisoformat(text)
+            except ValueError:
+                messages.error(request, _("Enter the birthday as a date."))
+                return redirect(mall_url(request, "profile"))
+            if not dt.date(1900, 1, 1) <= birthday <= clock.now().date():
+                messages.error(request, _("Enter the birthday as a date."))
+                return redirect(mall_url(request, "profile"))
+        member, earned = update_profile(member=member, name=request.POST.get("name", ""), birthday=birthday)
+        if earned:
+            messages.success(
+                request, _("Saved: +%(points)s points for completing your profile") % {"points": earned}
+            )
+        else:
+            messages.success(request, _("Saved."))
+        return redirect(mall_url(request, "me"))
+    return render(request, "storefront/profile.html", {"member": member, "active_tab": "me", "noindex": True})
