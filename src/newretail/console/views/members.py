@@ -32,6 +32,7 @@ from newretail.console.forms.members import (
 from newretail.console.helpers import done, failed, owned
 from newretail.console.paging import paginate
 from newretail.core.errors import DomainError
+from newretail.core.money import format_fen
 from newretail.members.actions import cards as card_actions
 from newretail.members.actions import levels as level_actions
 from newretail.members.actions import points as points_actions
@@ -114,66 +115,64 @@ def _invalid(request, member: Member, form):
     return redirect(_detail_url(member))
 
 
+def _member_action(request, pk: int, form_class, act, **form_kwargs):
+    """A form on the member page: parse it, run ``act(member, cleaned_data) -> message``, and go
+    back to the page saying what happened (or which field or rule refused it)."""
+    member = _member(request, pk)
+    form = form_class(request.POST, **form_kwargs)
+    if not form.is_valid():
+        return _invalid(request, member, form)
+    try:
+        message = act(member, form.cleaned_data)
+    except DomainError as error:
+        return failed(request, error, _detail_url(member))
+    return done(request, message, _detail_url(member))
+
+
 @console_view(Perm.MEMBERS_VIEW)
 @require_POST
 def member_note(request, pk: int):
-    member = _member(request, pk)
-    form = NoteForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, member, form)
-    add_member_note(actor=request.user, member=member, text=form.cleaned_data["text"])
-    return done(request, _("Note added."), _detail_url(member))
+    def act(member, data):
+        add_member_note(actor=request.user, member=member, text=data["text"])
+        return _("Note added.")
+
+    return _member_action(request, pk, NoteForm, act)
 
 
 @console_view(Perm.MEMBERS_MANAGE)
 @require_POST
 def member_points_adjust(request, pk: int):
-    member = _member(request, pk)
-    form = PointsAdjustForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, member, form)
-    try:
+    def act(member, data):
         points_actions.adjust_points(
-            actor=request.user,
-            member=member,
-            points=form.cleaned_data["points"],
-            reason=form.cleaned_data["reason"],
+            actor=request.user, member=member, points=data["points"], reason=data["reason"]
         )
-    except DomainError as error:
-        return failed(request, error, _detail_url(member))
-    return done(request, _("Points adjusted."), _detail_url(member))
+        return _("Points adjusted.")
+
+    return _member_action(request, pk, PointsAdjustForm, act)
 
 
 @console_view(Perm.MEMBERS_MANAGE)
 @require_POST
 def member_wallet_adjust(request, pk: int):
-    member = _member(request, pk)
-    form = WalletAdjustForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, member, form)
-    try:
+    def act(member, data):
         wallet_actions.adjust_wallet(
             actor=request.user,
             member=member,
-            principal_fen=form.cleaned_data["principal"] or 0,
-            bonus_fen=form.cleaned_data["bonus"] or 0,
-            reason=form.cleaned_data["reason"],
+            principal_fen=data["principal"] or 0,
+            bonus_fen=data["bonus"] or 0,
+            reason=data["reason"],
         )
-    except DomainError as error:
-        return failed(request, error, _detail_url(member))
-    return done(request, _("Stored value adjusted."), _detail_url(member))
+        return _("Stored value adjusted.")
+
+    return _member_action(request, pk, WalletAdjustForm, act)
 
 
 @console_view(Perm.WALLET_RECHARGE)
 @require_POST
 def member_recharge(request, pk: int):
     """A recharge paid in cash at the counter: the recharge order and its cash tender together."""
-    member = _member(request, pk)
-    form = CounterRechargeForm(request.POST, actor=request.user)
-    if not form.is_valid():
-        return _invalid(request, member, form)
-    data = form.cleaned_data
-    try:
+
+    def act(member, data):
         with transaction.atomic():
             order = start_recharge(
                 member=member,
@@ -183,60 +182,39 @@ def member_recharge(request, pk: int):
                 store_id=data["store"],
             )
             pay_order(order_id=order.pk, kind="cash", actor=request.user)
-    except DomainError as error:
-        return failed(request, error, _detail_url(member))
-    return done(
-        request, _("Recharged: %(number)s paid in cash.") % {"number": order.number}, _detail_url(member)
-    )
+        return _("Recharged: %(number)s paid in cash.") % {"number": order.number}
+
+    return _member_action(request, pk, CounterRechargeForm, act, actor=request.user)
 
 
 @console_view(Perm.ORDERS_REFUND)
 @require_POST
 def member_withdraw(request, pk: int):
-    member = _member(request, pk)
-    form = WithdrawForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, member, form)
-    try:
+    def act(member, data):
         refunds = withdraw_stored_value(
-            actor=request.user,
-            member=member,
-            amount_fen=form.cleaned_data["amount"],
-            reason=form.cleaned_data["reason"],
+            actor=request.user, member=member, amount_fen=data["amount"], reason=data["reason"]
         )
-    except DomainError as error:
-        return failed(request, error, _detail_url(member))
-    paid_back = sum(refund.amount_fen for refund in refunds)
-    return done(
-        request,
-        _("Withdrawn: %(amount)s goes back through the recharges' payments.")
-        % {"amount": f"¥{paid_back / 100:.2f}"},
-        _detail_url(member),
-    )
+        paid_back = sum(refund.amount_fen for refund in refunds)
+        return _("Withdrawn: %(amount)s goes back through the recharges' payments.") % {
+            "amount": format_fen(paid_back)
+        }
+
+    return _member_action(request, pk, WithdrawForm, act)
 
 
 @console_view(Perm.MEMBERS_MANAGE)
 @require_POST
 def member_merge(request, pk: int):
     """合并会员: the other record (found by its phone) is merged into this member."""
-    member = _member(request, pk)
-    form = MergeForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, member, form)
-    duplicate = member_by_phone(merchant=request.user.merchant_id, phone=form.cleaned_data["phone"])
-    try:
+
+    def act(member, data):
+        duplicate = member_by_phone(merchant=request.user.merchant_id, phone=data["phone"])
         if duplicate is None:
             raise DomainError(MemberError.MERGE_INVALID)
-        merge_members(
-            actor=request.user, keep=member, duplicate=duplicate, reason=form.cleaned_data["reason"]
-        )
-    except DomainError as error:
-        return failed(request, error, _detail_url(member))
-    return done(
-        request,
-        _("Merged: everything of %(phone)s is now on this member.") % {"phone": duplicate.phone},
-        _detail_url(member),
-    )
+        merge_members(actor=request.user, keep=member, duplicate=duplicate, reason=data["reason"])
+        return _("Merged: everything of %(phone)s is now on this member.") % {"phone": duplicate.phone}
+
+    return _member_action(request, pk, MergeForm, act)
 
 
 # --- stored-value setup ----------------------------------------------------------------------
