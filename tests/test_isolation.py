@@ -28,6 +28,7 @@ from tests.inventory import isolation as inventory_isolation
 from tests.marketing import isolation as marketing_isolation
 from tests.members import isolation as members_isolation
 from tests.orders import isolation as orders_isolation
+from tests.pos import isolation as pos_isolation
 from tests.storefront import isolation as storefront_isolation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
@@ -296,3 +297,6 @@ CONSOLE_OBJECTS.update(storefront_isolation.CONSOLE_OBJECTS)
 WORLD_EXTENSIONS.append(analytics_isolation.build)
 CONSOLE_OBJECTS.update(analytics_isolation.CONSOLE_OBJECTS)
 MEMBER_BODIES.update(marketing_isolation.MEMBER_BODIES)
+WORLD_EXTENSIONS.append(pos_isolation.build)
+API_PARAMS.update(pos_isolation.API_PARAMS)
+API_BODIES.update(pos_isolation.API_BODIES)

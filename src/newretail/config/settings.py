@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "newretail.orders",
     "newretail.payments",
     "newretail.payments.sandbox",
+    "newretail.pos",
     "newretail.analytics",
     "newretail.storefront",
     "newretail.console",

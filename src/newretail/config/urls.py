@@ -24,6 +24,7 @@ platform_patterns = [
     path("api/v1/", api.urls),
     path("api/docs", platform.api_docs),
     path("console/", include("newretail.console.urls")),
+    path("pos/", include("newretail.pos.urls")),
     *([path("sandbox/", include("newretail.payments.sandbox.urls"))] if settings.PAYMENT_SANDBOX else []),
     path("payments/", include("newretail.payments.views")),
 ]

@@ -21,6 +21,7 @@ from newretail.demo.inventory_step import build_inventory
 from newretail.demo.marketing_step import build_marketing
 from newretail.demo.members_step import build_members
 from newretail.demo.orders_step import build_orders
+from newretail.demo.pos_step import build_pos
 from newretail.demo.posters_step import build_posters
 from newretail.tenancy.actions.staff import create_merchant, create_staff
 from newretail.tenancy.actions.stores import create_store, create_warehouse
@@ -91,6 +92,7 @@ STEPS: list[Callable[[User, dict], None]] = [
     build_members,  # after orders: its wallet sales use the stores' stock the orders left
     build_posters,
     build_decoration,  # after marketing: its seckill block shows the demo's limited-time discount
+    build_pos,
 ]
 
 

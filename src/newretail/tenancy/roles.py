@@ -39,6 +39,9 @@ class Perm(models.TextChoices):
     MARKETING_MANAGE = "marketing.manage", _("Create, edit, pause and resume promotions and coupons")
     COUPONS_ISSUE = "marketing.issue", _("Issue coupons to members and generate redeem codes")
     MALL_DECORATE = "mall.decorate", _("Decorate the mall: pages, blocks, templates and theme colours")
+    POS_SELL = "pos.sell", _("Sell at the POS: open and close shifts, take payments, hold and void tickets")
+    POS_OVERRIDE_PRICE = "pos.override_price", _("Authorise price overrides at the POS")
+    POS_MANAGE = "pos.manage", _("Register POS terminals and set till rules (cash rounding, scale labels)")
     AUDIT_VIEW = "audit.view", _("View the audit log")
     SYSTEM_MANAGE = "system.manage", _("See and retry failed background deliveries")
 
@@ -77,10 +80,13 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.ORDERS_FULFIL,
             Perm.ORDERS_REFUND,
             Perm.MARKETING_VIEW,
+            Perm.POS_SELL,
+            Perm.POS_OVERRIDE_PRICE,
         }
     ),
     Role.CASHIER: frozenset(
         {
+            Perm.POS_SELL,
             Perm.STORES_VIEW,
             Perm.CATALOG_VIEW,
             Perm.INVENTORY_VIEW,

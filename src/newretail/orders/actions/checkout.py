@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from newretail.catalog.models import Sku
 from newretail.catalog.queries import live_skus, sku_is_sellable
@@ -153,6 +154,8 @@ def quote_order(
     exhausted: frozenset[int] = frozenset(),
     coupon_choices: bool = False,
     points_to_use: int = 0,
+    price_overrides: Mapping[int, int] | None = None,
+    campaign_prices: Mapping[int, tuple[int, str]] | None = None,
 ) -> Quote:
     """Price cleaned ``lines`` with the merchant's running promotions and the member's chosen
     coupons, and choose their source (``orders.fulfilment``; an explicit ``warehouse_id`` is
@@ -167,7 +170,15 @@ def quote_order(
 
     ``coupon_ids=None`` asks for the best coupons of the member (``pricing.best_coupons``): the
     checkout page preselects them. ``coupon_choices`` also lists the member's usable coupons
-    (``Quote.coupons``) for the coupon picker; placing an order needs neither."""
+    (``Quote.coupons``) for the coupon picker; placing an order needs neither.
+
+    ``price_overrides`` {sku id: unit price} are prices staff set at the till (authorised and
+    audited by the caller): the engine weighs them as a campaign price, so an override only ever
+    lowers a line and never stacks with another item-level price.
+
+    ``campaign_prices`` {sku id: (unit price, campaign name)} are prices a campaign granted the
+    shopper (seckill, ``marketing.seckill``): step 1 of the engine weighs them against the other
+    item-level prices, so the best single price wins."""
     merchant_id = merchant_id_of(merchant)
     if channel not in Order.Channel.values:
         raise DomainError(OrderError.INVALID_CHANNEL, channel=channel)
@@ -203,6 +214,24 @@ def quote_order(
         **points_context(merchant_id, member, points_to_use),
     )
     cart = cart_lines_for(merchant_id, store.pk if store else None, skus, lines)
+    if price_overrides:
+        cart = [
+            dataclasses.replace(line, campaign_price_fen=price_overrides[line.sku_id], campaign_name=_("Price override"))
+            if line.sku_id in price_overrides
+            else line
+            for line in cart
+        ]
+    if campaign_prices:  # seckill: a campaign price with the campaign's name (step 1 weighs it)
+        cart = [
+            dataclasses.replace(
+                line,
+                campaign_price_fen=campaign_prices[line.sku_id][0],
+                campaign_name=campaign_prices[line.sku_id][1],
+            )
+            if line.sku_id in campaign_prices
+            else line
+            for line in cart
+        ]
     rules = pricing_rules_for(merchant_id)
     wants_list = suggest or coupon_choices
     usable = tuple(available_coupon_offers(merchant_id, member)) if member is not None and wants_list else ()
@@ -283,6 +312,8 @@ def create_order(
     expected_payable_fen: int | None = None,
     coupon_ids: Sequence[int] = (),
     points_to_use: int = 0,
+    price_overrides: Mapping[int, int] | None = None,
+    campaign_prices: Mapping[int, tuple[int, str]] | None = None,
 ) -> Order:
     """Create a priced order pending payment and hold its stock in the warehouse that fulfils it
     until the payment deadline (``OrderSettings.unpaid_minutes`` unless ``ttl``).
@@ -328,6 +359,8 @@ def create_order(
                 coupon_ids=coupon_ids,
                 exhausted=frozenset(exhausted),
                 points_to_use=points_to_use,
+                price_overrides=price_overrides,
+                campaign_prices=campaign_prices,
             )
         except DomainError as error:
             if error.error is not MarketingError.PROMOTION_EXHAUSTED or attempt == attempts - 1:
@@ -362,6 +395,8 @@ def _create(
     coupon_ids: Sequence[int],
     exhausted: frozenset[int],
     points_to_use: int,
+    price_overrides: Mapping[int, int] | None = None,
+    campaign_prices: Mapping[int, tuple[int, str]] | None = None,
 ) -> Order:
     now = clock.now()
     buyer = _member(merchant.pk, member)
@@ -378,6 +413,8 @@ def _create(
         now=now,
         exhausted=exhausted,
         points_to_use=points_to_use,
+        price_overrides=price_overrides,
+        campaign_prices=campaign_prices,
     )
     priced = quote.priced
     if expected_payable_fen is not None and expected_payable_fen != priced.payable_fen:
@@ -540,6 +577,7 @@ def create_staff_order(
     buyer_note: str = "",
     idempotency_key: str | None = None,
     coupon_codes: Sequence[str] = (),
+    price_overrides: Mapping[int, int] | None = None,
 ) -> Order:
     """An order entered by staff or another system (POS, phone order, ERP): needs
     ``orders.fulfil`` and, for store-bound staff, their own store and its warehouse. Otherwise
@@ -572,4 +610,5 @@ def create_staff_order(
         idempotency_key=idempotency_key,
         actor=actor,
         coupon_ids=coupon_ids,
+        price_overrides=price_overrides,
     )

@@ -1,0 +1,1 @@
+from newretail.pos.views import app_name, urlpatterns  # noqa: F401
