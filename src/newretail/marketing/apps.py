@@ -9,3 +9,4 @@ class MarketingConfig(AppConfig):
 
     def ready(self) -> None:
         from newretail.marketing import handlers  # noqa: F401  (subscribes to order and member events)
+        from newretail.marketing.seckill import handlers as seckill_handlers  # noqa: F401  (order close/cancel)

@@ -422,3 +422,130 @@ class Poster(MerchantOwned):
             self.Target.COUPON: self.coupon_template_id,
             self.Target.STORE: self.store_id,
         }.get(self.target)
+
+
+class SeckillCampaign(MerchantOwned):
+    """A seckill (秒杀): some SKUs at a campaign price, each with its own campaign stock (a quota
+    apart from the warehouse's stock, which the order still holds), sold in ``[starts_at,
+    ends_at)``; each member may buy up to ``per_member_limit`` pieces of each item in one order;
+    ``level_ids`` null: every member. Unpaid orders close after ``unpaid_minutes`` and give their
+    pieces back. ``stock_path`` says where the campaign stock is counted while it sells: the
+    database (conditional UPDATE) or Redis (a Lua script; the database still records every
+    purchase). Written through ``marketing.seckill.campaigns``; bought through
+    ``marketing.seckill.buying``."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+
+    class StockPath(models.TextChoices):
+        DATABASE = "database", _("Database")
+        REDIS = "redis", _("Redis")
+
+    name = models.CharField(_("name"), max_length=50)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    per_member_limit = models.IntegerField(_("pieces per member"), default=1)
+    level_ids = models.JSONField(_("member levels"), null=True, blank=True)
+    unpaid_minutes = models.IntegerField(_("minutes to pay"), default=5)
+    stock_path = models.CharField(
+        _("stock counted in"), max_length=10, choices=StockPath.choices, default=StockPath.DATABASE
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("seckill")
+        verbose_name_plural = _("seckills")
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["merchant", "status", "ends_at"], name="seckill_running_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="seckill_window_valid"),
+            models.CheckConstraint(
+                condition=Q(per_member_limit__gte=1) & Q(unpaid_minutes__gte=1) & Q(unpaid_minutes__lte=60),
+                name="seckill_limits_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SeckillItem(MerchantOwned):
+    """One SKU of a seckill with its price and campaign stock. ``sold`` counts the pieces held by
+    live purchases (unpaid or paid); it moves only by conditional UPDATEs, so it never passes
+    ``stock`` (the constraint says so too)."""
+
+    campaign = models.ForeignKey(
+        SeckillCampaign, verbose_name=_("seckill"), on_delete=models.CASCADE, related_name="items"
+    )
+    sku = models.ForeignKey("catalog.Sku", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="+")
+    price_fen = models.BigIntegerField(_("seckill price (fen)"))
+    stock = models.IntegerField(_("campaign stock"))
+    sold = models.IntegerField(_("sold"), default=0)
+
+    class Meta:
+        verbose_name = _("seckill item")
+        verbose_name_plural = _("seckill items")
+        ordering = ["campaign", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "sku"], name="seckill_item_sku_once"),
+            models.CheckConstraint(
+                condition=Q(price_fen__gte=0) & Q(sold__gte=0) & Q(sold__lte=models.F("stock")),
+                name="seckill_item_stock_holds",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.sku_id}"
+
+    @property
+    def left(self) -> int:
+        return self.stock - self.sold
+
+
+class SeckillPurchase(MerchantOwned):
+    """A member's pieces of one seckill item: ``reserved`` when the campaign stock was taken,
+    ``ordered`` once its order is written (unpaid or paid), ``released`` when the order closed or
+    was cancelled, or was never written (the pieces went back to the campaign). A member holds
+    at most one live purchase per item (constraint): no second order, nothing beyond the limit."""
+
+    class Status(models.TextChoices):
+        RESERVED = "reserved", _("Stock taken")
+        ORDERED = "ordered", _("Ordered")
+        RELEASED = "released", _("Given back")
+
+    campaign = models.ForeignKey(
+        SeckillCampaign, verbose_name=_("seckill"), on_delete=models.CASCADE, related_name="purchases"
+    )
+    item = models.ForeignKey(SeckillItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="purchases")
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("member"), on_delete=models.CASCADE, related_name="+"
+    )
+    quantity = models.IntegerField(_("quantity"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RESERVED)
+    order = models.ForeignKey(
+        "orders.Order", verbose_name=_("order"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The shopper's idempotency key: a replay returns the same order.
+    request_key = models.CharField(_("idempotency key"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    released_at = models.DateTimeField(_("given back at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("seckill purchase")
+        verbose_name_plural = _("seckill purchases")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "member"],
+                condition=Q(status__in=["reserved", "ordered"]),
+                name="seckill_one_live_purchase_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(order__isnull=False), name="seckill_purchase_one_per_order"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="seckill_purchase_quantity_valid"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="seckill_purchase_sweep_idx")]

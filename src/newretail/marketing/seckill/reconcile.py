@@ -1,0 +1,109 @@
+"""Reconciliation: the database's live purchases are the truth; Redis and the ``sold`` column are
+brought back in line with them.
+
+What it repairs, each a process that died (or a Redis that lost its keys) between two steps:
+
+1. *Stock taken, no order*: a ``reserved`` purchase older than ``STRANDED_AFTER`` (placing an
+   order takes well under a second) is released, its pieces back to the campaign. If the slow
+   process wakes up later, its order is refused (``PURCHASE_LAPSED``) and rolls back.
+2. *Redis said yes, the database never heard*: a member Redis counts without a live purchase,
+   whose pending note is older than ``IN_FLIGHT`` (or missing), is dropped and the pieces return.
+3. *Redis lost or never had the keys* (restart, flush, eviction, a campaign just created):
+   every live purchase is counted again and the stock is set to campaign stock − pieces counted.
+4. *The ``sold`` column* differs from the live purchases' sum (never expected: both move in one
+   transaction): corrected under the item's row lock, and logged.
+
+Run every minute by the Huey task ``marketing.tasks.reconcile_seckill_task`` and by
+``manage.py reconcile_seckill``; a Redis purchase that finds no keys runs step 3 for its item.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Sum
+
+from newretail.core import clock
+from newretail.marketing.models import SeckillCampaign, SeckillItem, SeckillPurchase
+from newretail.marketing.seckill.queries import LIVE, SeckillOffer, live_purchases, offer_of
+from newretail.marketing.seckill.stock import KEY_GRACE_SECONDS, REDIS, keys, now_ms
+
+logger = logging.getLogger(__name__)
+
+STRANDED_AFTER = dt.timedelta(minutes=2)
+IN_FLIGHT = dt.timedelta(seconds=60)
+# Items of campaigns that ended longer ago than this are left alone (their orders have closed).
+ENDED_LONG_AGO = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class RedisRepair:
+    dropped: int  # members Redis counted without a live purchase
+    added: int  # live purchases Redis did not count
+    left: int  # the stock Redis now holds
+    left_before: int  # -1: the keys were missing
+
+
+@dataclass
+class Reconciliation:
+    released: int = 0  # stranded reserved purchases given back
+    sold_fixed: int = 0  # items whose sold column was corrected
+    redis: dict[int, RedisRepair] = field(default_factory=dict)  # by item id
+
+    @property
+    def redis_changes(self) -> int:
+        return sum(r.dropped + r.added + (r.left_before != r.left) for r in self.redis.values())
+
+
+def reconcile_item(offer: SeckillOffer) -> RedisRepair:
+    """Step 2 and 3 for one Redis item: one atomic script with the database's live purchases."""
+    live = live_purchases(offer.item_id)
+    ttl = max(60, int((offer.ends_at - clock.now()).total_seconds()) + KEY_GRACE_SECONDS)
+    args: list[int | str] = [offer.stock, now_ms() - int(IN_FLIGHT.total_seconds() * 1000), ttl]
+    for member_id, pieces in sorted(live.items()):
+        args += [member_id, pieces]
+    dropped, added, left, before = REDIS.reconcile(keys=keys(offer.item_id), args=args, client=REDIS.client())
+    repair = RedisRepair(int(dropped), int(added), int(left), int(before))
+    if repair.dropped or repair.added or (repair.left_before not in (-1, repair.left)):
+        logger.warning("seckill item %s: Redis repaired %s", offer.item_id, repair)
+    return repair
+
+
+def _fix_sold(item_id: int) -> bool:
+    with transaction.atomic():
+        item = SeckillItem.objects.select_for_update().filter(pk=item_id).first()
+        if item is None:
+            return False
+        held = (
+            SeckillPurchase.objects.filter(item_id=item_id, status__in=LIVE).aggregate(n=Sum("quantity"))["n"]
+            or 0
+        )
+        if held == item.sold:
+            return False
+        logger.error("seckill item %s: sold %s but live purchases hold %s; corrected", item_id, item.sold, held)
+        SeckillItem.objects.filter(pk=item_id).update(sold=min(held, item.stock))
+        return True
+
+
+def reconcile_seckill(now: dt.datetime | None = None, *, merchant_id: int | None = None) -> Reconciliation:
+    """Run the four repairs over every item of campaigns that have not ended long ago."""
+    from newretail.marketing.seckill.buying import release_purchase
+
+    now = now or clock.now()
+    result = Reconciliation()
+    stranded = SeckillPurchase.objects.filter(status=SeckillPurchase.Status.RESERVED, created_at__lt=now - STRANDED_AFTER)
+    if merchant_id is not None:
+        stranded = stranded.filter(merchant_id=merchant_id)
+    for pk in list(stranded.values_list("pk", flat=True)[:10_000]):
+        result.released += release_purchase(pk)
+    items = SeckillItem.objects.select_related("campaign").filter(campaign__ends_at__gt=now - ENDED_LONG_AGO)
+    if merchant_id is not None:
+        items = items.filter(merchant_id=merchant_id)
+    for item in items.order_by("pk"):
+        result.sold_fixed += _fix_sold(item.pk)
+        if item.campaign.stock_path == SeckillCampaign.StockPath.REDIS and REDIS.location() is not None:
+            result.redis[item.pk] = reconcile_item(offer_of(item))
+    return result
