@@ -22,8 +22,10 @@ from newretail.core.models import Event, EventDelivery, Job
 from newretail.core.testing import bearer, make_staff, make_store
 from newretail.tenancy.roles import Role
 from tests.analytics import isolation as analytics_isolation
+from tests.bargain import isolation as bargain_isolation
 from tests.catalog import isolation as catalog_isolation
 from tests.catalog_io import isolation as catalog_io_isolation
+from tests.games import isolation as games_isolation
 from tests.inventory import isolation as inventory_isolation
 from tests.marketing import isolation as marketing_isolation
 from tests.members import isolation as members_isolation
@@ -300,3 +302,15 @@ MEMBER_BODIES.update(marketing_isolation.MEMBER_BODIES)
 WORLD_EXTENSIONS.append(pos_isolation.build)
 API_PARAMS.update(pos_isolation.API_PARAMS)
 API_BODIES.update(pos_isolation.API_BODIES)
+WORLD_EXTENSIONS.append(games_isolation.build)
+CONSOLE_OBJECTS.update(games_isolation.CONSOLE_OBJECTS)
+API_PARAMS.update(games_isolation.API_PARAMS)
+API_BODIES.update(games_isolation.API_BODIES)
+MEMBER_PARAMS.update(games_isolation.MEMBER_PARAMS)
+MEMBER_BODIES.update(games_isolation.MEMBER_BODIES)
+WORLD_EXTENSIONS.append(bargain_isolation.build)
+CONSOLE_OBJECTS.update(bargain_isolation.CONSOLE_OBJECTS)
+API_PARAMS.update(bargain_isolation.API_PARAMS)
+API_BODIES.update(bargain_isolation.API_BODIES)
+MEMBER_PARAMS.update(bargain_isolation.MEMBER_PARAMS)
+MEMBER_BODIES.update(bargain_isolation.MEMBER_BODIES)

@@ -375,12 +375,17 @@ class PointsItemOut(Schema):
     kind: str
     name: str
     points: int
+    cash_fen: int = Field(0, description="Goods: the cash part paid with the points (points + cash).")
+    sku_id: int | None = Field(None, description="Goods: the SKU given.")
     bonus_fen: int
     stock: int | None
 
 
 class ExchangeIn(Schema):
     item_id: int = Field(..., ge=1)
+    fulfilment: str = Field("", description="Goods only: express or pickup.")
+    store_id: int | None = Field(None, description="Goods picked up: the store.")
+    address_id: int | None = Field(None, description="Goods shipped: an address of my address book.")
 
 
 class ExchangeOut(Schema):
@@ -388,13 +393,22 @@ class ExchangeOut(Schema):
     item_id: int
     points: int
     coupon_id: int | None
+    order_id: int | None = Field(None, description="Goods: the points mall order (pay its cash part, if any).")
+    order_status: str | None = None
 
 
 @router.get("/{merchant_slug}/points-mall", response={200: list[PointsItemOut], **ERRORS}, auth=None)
 def points_mall_items(request, merchant_slug: str = Slug):
     return [
         PointsItemOut(
-            id=i.pk, kind=i.kind, name=i.name, points=i.points, bonus_fen=i.bonus_fen, stock=i.stock
+            id=i.pk,
+            kind=i.kind,
+            name=i.name,
+            points=i.points,
+            cash_fen=i.cash_fen,
+            sku_id=i.sku_id,
+            bonus_fen=i.bonus_fen,
+            stock=i.stock,
         )
         for i in items_on_sale(_merchant(merchant_slug).pk)
     ]
@@ -402,8 +416,28 @@ def points_mall_items(request, merchant_slug: str = Slug):
 
 @router.post("/{merchant_slug}/points-mall/exchange", response={201: ExchangeOut, **ERRORS})
 def points_mall_exchange(request, body: ExchangeIn, merchant_slug: str = Slug, idempotency_key: Key = None):
-    """Exchange points for an item (a coupon goes to my coupons; a goods voucher is then used on an order)."""
-    done = points_exchange(member=member_of(request), item_id=body.item_id, idempotency_key=idempotency_key)
+    """Exchange points for an item: goods become a points mall order (pending payment of the cash
+    part, or paid when there is none); a coupon goes to my coupons; bonus to my stored value."""
+    from newretail.orders.actions.cart import address_snapshot
+
+    member = member_of(request)
+    done = points_exchange(
+        member=member,
+        item_id=body.item_id,
+        idempotency_key=idempotency_key,
+        fulfilment=body.fulfilment,
+        store_id=body.store_id,
+        address=address_snapshot(member, body.address_id) if body.address_id else None,
+    )
+    order = done.order if done.order_id else None
     return Status(
-        201, ExchangeOut(id=done.pk, item_id=done.item_id, points=done.points, coupon_id=done.coupon_id)
+        201,
+        ExchangeOut(
+            id=done.pk,
+            item_id=done.item_id,
+            points=done.points,
+            coupon_id=done.coupon_id,
+            order_id=done.order_id,
+            order_status=order.status if order else None,
+        ),
     )

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "newretail.inventory",
     "newretail.members",
     "newretail.marketing",
+    "newretail.marketing.bargain",
+    "newretail.marketing.games",
     "newretail.orders",
     "newretail.payments",
     "newretail.payments.sandbox",

@@ -70,7 +70,9 @@ NAV: tuple[NavSection, ...] = (
         (
             NavItem(_("Promotions"), "console:promotion_list", Perm.MARKETING_VIEW),
             NavItem(_("Coupons"), "console:coupon_template_list", Perm.MARKETING_VIEW),
+            NavItem(_("Bargains"), "console:bargain_list", Perm.MARKETING_VIEW),
             NavItem(_("Marketing reports"), "console:marketing_reports", Perm.MARKETING_VIEW),
+            NavItem(_("Lottery games"), "console:game_list", Perm.MARKETING_VIEW),
             NavItem(_("Share posters"), "console:poster_list", Perm.MARKETING_VIEW),
             NavItem(_("Traffic sources"), "console:source_report", Perm.MARKETING_VIEW),
         ),

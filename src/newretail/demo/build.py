@@ -15,8 +15,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 
+from newretail.demo.bargain_step import build_bargain
 from newretail.demo.catalog_step import build_catalog
 from newretail.demo.decoration_step import build_decoration
+from newretail.demo.games_step import build_games
 from newretail.demo.inventory_step import build_inventory
 from newretail.demo.marketing_step import build_marketing
 from newretail.demo.members_step import build_members
@@ -91,8 +93,10 @@ STEPS: list[Callable[[User, dict], None]] = [
     build_orders,
     build_members,  # after orders: its wallet sales use the stores' stock the orders left
     build_posters,
+    build_games,  # after marketing (its coupons are prizes) and members (their demo draws)
     build_decoration,  # after marketing: its seckill block shows the demo's limited-time discount
     build_pos,
+    build_bargain,  # after orders and members: friends help and a bought bargain is paid on the sandbox
 ]
 
 

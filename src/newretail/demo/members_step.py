@@ -84,6 +84,48 @@ def build_members(owner: User, context: dict) -> None:
     _history(owner.merchant_id, list(stores.values()), rng)
     _recharges_at_the_tills(owner, stores, plans, plus, rng)
     grant_level_cards()
+    _points_mall(owner, context, coupon)
+
+
+def _points_mall(owner: User, context: dict, coupon: CouponTemplate | None) -> None:
+    """积分商城: goods for points + cash and for points only (from SKUs the central warehouse and
+    every store hold, so express and pickup both work), a coupon and stored-value bonus."""
+    from newretail.catalog.models import Sku
+    from newretail.demo.orders_step import _in_stock
+    from newretail.members.actions.points_mall import save_item
+
+    warehouses = [
+        context["central"].pk,
+        *(w.pk for s in context["stores"].values() for w in s.warehouses.all()),
+    ]
+    skus = list(
+        Sku.objects.filter(pk__in=_in_stock(owner.merchant_id, warehouses, 10)[:2]).select_related("product")
+    )
+    common = {"actor": owner, "item": None, "per_member_limit": 2, "is_active": True}
+    for position, (sku, points, share) in enumerate(zip(skus, (800, 1500), (2, 0), strict=False)):
+        save_item(
+            **common,
+            kind="goods",
+            name=f"积分换{sku.product.name}"[:40],
+            points=points,
+            sku_id=sku.pk,
+            cash_fen=sku.price_fen * share // 10,  # 积分 + 二折现金, or points only
+            stock=50,
+            position=position,
+        )
+    if coupon is not None:
+        save_item(
+            **common,
+            kind="coupon",
+            name=f"积分兑{coupon.name}"[:40],
+            points=300,
+            coupon_template_id=coupon.pk,
+            stock=None,
+            position=5,
+        )
+    save_item(
+        **common, kind="bonus", name="500积分换5元储值", points=500, bonus_fen=500, stock=None, position=6
+    )
 
 
 @transaction.atomic

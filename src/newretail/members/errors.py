@@ -189,6 +189,9 @@ class MemberError(ErrorCode):
     )
     EXCHANGE_INVALID = (
         "members.exchange_invalid",
-        _("A points mall item needs a name, a points price and a coupon template or a bonus amount."),
+        _(
+            "A points mall item needs a name, a points price and a product (not sold by weight, its"
+            " cash part below its price), a coupon template or a bonus amount."
+        ),
         400,
     )

@@ -16,6 +16,7 @@ from newretail.members.actions.points import (
     return_spent_points,
     reverse_for_refund,
 )
+from newretail.members.actions.points_mall import void_for_order
 from newretail.members.actions.wallet import bonus_paid_for_order
 from newretail.members.models import Member, PointsSettings
 
@@ -104,6 +105,18 @@ def return_points_on_cancel(event: Event) -> None:
 @subscribe("order.closed", handler="members.return_points_on_close")
 def return_points_on_close(event: Event) -> None:
     return_points_on_cancel(event)
+
+
+@subscribe("order.cancelled", handler="members.void_exchange_on_cancel")
+def void_exchange_on_cancel(event: Event) -> None:
+    """A points mall goods order that will not be fulfilled: its piece goes back to the item."""
+    if event.payload.get("channel") in (None, "points_mall"):
+        void_for_order(event.payload["order_id"])
+
+
+@subscribe("order.closed", handler="members.void_exchange_on_close")
+def void_exchange_on_close(event: Event) -> None:
+    void_exchange_on_cancel(event)
 
 
 @subscribe("order.refunded", handler="members.return_points_on_refund")

@@ -663,17 +663,23 @@ class CardPurchase(MerchantOwned):
 
 
 class PointsMallItem(MerchantOwned):
-    """Something members exchange points for in the points mall (积分商城): a coupon of any template
-    (an "exchange for an item" template is how goods are exchanged: the member then orders the item
-    at ¥0 for pickup or delivery, through the order core) or stored-value bonus."""
+    """Something members exchange points for in the points mall (积分商城): goods (a SKU, for points
+    or points + cash: the exchange is an order of channel ``points_mall`` through the order core,
+    so stock, fulfilment, payment of the cash part and after-sales are the usual ones), a coupon of
+    any template, or stored-value bonus (those two for points only)."""
 
     class Kind(models.TextChoices):
+        GOODS = "goods", _("Goods (shipped or picked up)")
         COUPON = "coupon", _("Coupon or goods voucher")
         BONUS = "bonus", _("Stored-value bonus")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=40)
     points = models.PositiveIntegerField(_("points"), validators=[MinValueValidator(1)])
+    sku = models.ForeignKey(
+        "catalog.Sku", verbose_name=_("SKU"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cash_fen = models.PositiveIntegerField(_("cash part (fen)"), default=0)  # goods only: points + cash
     coupon_template_id = models.BigIntegerField(_("coupon template"), null=True, blank=True)
     bonus_fen = models.PositiveIntegerField(_("bonus (fen)"), default=0)
     stock = models.PositiveIntegerField(_("left to exchange"), null=True, blank=True)  # None: no limit
@@ -699,8 +705,14 @@ class PointsExchange(MerchantOwned):
     )
     points = models.PositiveIntegerField(_("points"))
     coupon_id = models.BigIntegerField(_("coupon"), null=True, blank=True)
+    order = models.ForeignKey(
+        "orders.Order", verbose_name=_("order"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     idempotency_key = models.CharField(max_length=64, null=True, blank=True)
     created_at = models.DateTimeField(_("exchanged at"), auto_now_add=True)
+    # Goods whose order closed unpaid or was cancelled: the points came back with the order, the
+    # piece went back to the item and the exchange no longer counts towards the member's limit.
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("points exchange")

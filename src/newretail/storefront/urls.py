@@ -5,6 +5,8 @@ mode; ``mall_page`` resolves the merchant either way."""
 from django.urls import path
 
 from newretail.storefront.views import account, catalog, checkout, coupons, home, orders, seo, stores, wallet
+from newretail.storefront.views import bargain as bargain_views
+from newretail.storefront.views import games as game_views
 
 app_name = "storefront"
 
@@ -32,6 +34,7 @@ urlpatterns = [
     path("me/", account.me, name="me"),
     path("me/points/", account.points, name="my_points"),
     path("me/points/mall/", wallet.points_mall, name="points_mall"),
+    path("me/points/mall/<int:item_id>/", wallet.points_mall_goods, name="points_mall_goods"),
     path("me/wallet/", wallet.wallet, name="my_wallet"),
     path("me/code/", wallet.member_code, name="member_code"),
     path("me/cards/", wallet.my_cards, name="my_cards"),
@@ -45,8 +48,22 @@ urlpatterns = [
     path("coupons/", coupons.claim_centre, name="coupons"),
     path("coupons/<int:template_id>/claim/", coupons.claim, name="claim_coupon"),
     path("coupons/redeem/", coupons.redeem, name="redeem_coupon"),
+    path("games/", game_views.game_list, name="games"),
+    path("games/points/", game_views.points_playground, name="points_playground"),
+    path("games/<int:game_id>/", game_views.game_page, name="game"),
+    path("games/<int:game_id>/draw/", game_views.game_draw, name="game_draw"),
+    path("me/game-prizes/", game_views.my_prizes, name="my_game_prizes"),
+    path("me/game-prizes/<int:draw_id>/claim/", game_views.claim, name="claim_game_gift"),
     path("stores/", stores.store_list, name="stores"),
     path("stores/choose/", stores.choose, name="choose_store"),
+    path("bargain/", bargain_views.campaigns, name="bargains"),
+    path("bargain/<int:campaign_id>/", bargain_views.campaign, name="bargain_campaign"),
+    path("bargain/<int:campaign_id>/start/", bargain_views.start, name="bargain_start"),
+    path("bargain/mine/", bargain_views.my_bargains, name="my_bargains"),
+    path("bargain/mine/<int:bargain_id>/", bargain_views.detail, name="bargain"),
+    path("bargain/mine/<int:bargain_id>/buy/", bargain_views.buy, name="bargain_buy"),
+    path("bargain/h/<str:share_code>/", bargain_views.help_page, name="bargain_help"),
+    path("bargain/h/<str:share_code>/qr.svg", bargain_views.share_qr, name="bargain_qr"),
     path("robots.txt", seo.robots, name="robots"),
     path("sitemap.xml", seo.sitemap, name="sitemap"),
 ]

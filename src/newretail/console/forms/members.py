@@ -192,6 +192,8 @@ class PointsMallItemForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=PointsMallItem.Kind.choices)
     name = forms.CharField(label=_("Name"), max_length=40)
     points = forms.IntegerField(label=_("Points"), min_value=1, max_value=10_000_000)
+    sku_code = forms.CharField(label=_("Product (SKU code or barcode)"), max_length=40, required=False)
+    cash = YuanField(label=_("Cash part (¥, goods only)"), required=False)
     coupon_template = forms.TypedChoiceField(label=_("Coupon"), coerce=int, required=False, empty_value=None)
     bonus = YuanField(label=_("Bonus (¥)"), required=False)
     stock = forms.IntegerField(label=_("Left to exchange (empty: no limit)"), min_value=0, required=False)

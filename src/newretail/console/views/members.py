@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -402,10 +402,22 @@ def card_plan_form(request, pk: int | None = None):
 
 @console_view(Perm.MEMBERS_MANAGE)
 def points_mall_items(request):
-    items = PointsMallItem.objects.for_merchant(request.user.merchant_id).annotate(
-        exchanged=Count("exchanges")
+    items = (
+        PointsMallItem.objects.for_merchant(request.user.merchant_id)
+        .select_related("sku__product")
+        .annotate(exchanged=Count("exchanges", filter=Q(exchanges__voided_at__isnull=True)))
     )
     return render(request, "console/members/points_mall.html", {"items": items})
+
+
+def _sku_id(merchant_id: int, code: str) -> int | None:
+    """The SKU a points mall goods item gives, by its SKU code or barcode (None: not found)."""
+    from newretail.catalog.queries import live_skus
+
+    code = code.strip()
+    if not code:
+        return None
+    return live_skus(merchant_id).filter(Q(code=code) | Q(barcode=code)).values_list("pk", flat=True).first()
 
 
 @console_view(Perm.MEMBERS_MANAGE)
@@ -418,6 +430,8 @@ def points_mall_item_form(request, pk: int | None = None):
             "kind": item.kind,
             "name": item.name,
             "points": item.points,
+            "sku_code": item.sku.code if item.sku_id else "",
+            "cash": item.cash_fen / 100,
             "coupon_template": item.coupon_template_id,
             "bonus": item.bonus_fen / 100,
             "stock": item.stock,
@@ -434,6 +448,8 @@ def points_mall_item_form(request, pk: int | None = None):
                 kind=data["kind"],
                 name=data["name"],
                 points=data["points"],
+                sku_id=_sku_id(actor.merchant_id, data["sku_code"]),
+                cash_fen=data["cash"] or 0,
                 coupon_template_id=data["coupon_template"],
                 bonus_fen=data["bonus"] or 0,
                 stock=data["stock"],

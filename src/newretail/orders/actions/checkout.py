@@ -31,6 +31,7 @@ from newretail.marketing.actions.usage import take_for_order
 from newretail.marketing.errors import MarketingError
 from newretail.marketing.pricing import (
     CouponOffer,
+    Offers,
     PricedCart,
     PricingContext,
     best_coupons,
@@ -65,9 +66,11 @@ MAX_NOTE_LENGTH = 200
 # (which first asks the provider about pending payments) always runs before the hold lapses.
 HOLD_GRACE = dt.timedelta(minutes=10)
 
-# The pricing engine knows the selling channels; the points mall prices like the mall (points are
-# a tender, applied at payment).
+# The pricing engine knows the selling channels. A points mall exchange prices like the mall but
+# at the exchange's own price (the caller's campaign price) with no promotion or coupon: the points
+# are its discount (``members.actions.points_mall``).
 _PRICING_CHANNEL = {Order.Channel.POINTS_MALL: "mall"}
+_NO_PROMOTIONS = Offers()
 # Which product flag decides whether a channel may sell it.
 _STORE_CHANNELS = frozenset({Order.Channel.POS, Order.Channel.SCAN_TO_BUY})
 
@@ -199,6 +202,9 @@ def quote_order(
     store = source.store
     suggest = coupon_ids is None
     inputs = pricing_inputs(merchant_id, member=member, coupon_ids=() if suggest else coupon_ids, now=now)
+    if channel == Order.Channel.POINTS_MALL:
+        inputs = dataclasses.replace(inputs, offers=_NO_PROMOTIONS, coupons=(), allowances={})
+        suggest = coupon_choices = False
     context = PricingContext(
         merchant_id=merchant_id,
         store_id=store.pk if store else None,

@@ -191,6 +191,63 @@ def points_mall(request):
 
 
 @member_required
+def points_mall_goods(request, item_id: int):
+    """Exchange points (or points + cash) for goods: choose pickup at a store or delivery to an
+    address; the exchange is a points mall order, paid at once when there is no cash part."""
+    from newretail.members.models import PointsMallItem
+    from newretail.members.queries import member_addresses
+    from newretail.orders.actions.cart import address_snapshot
+    from newretail.storefront.locator import nearest_stores
+
+    member = shopper(request)
+    item = (
+        PointsMallItem.objects.filter(
+            merchant_id=member.merchant_id, pk=item_id, kind=PointsMallItem.Kind.GOODS, is_active=True
+        )
+        .select_related("sku__product")
+        .first()
+    )
+    if item is None:
+        messages.error(request, _("This item is no longer available in the points mall."))
+        return redirect(mall_url(request, "points_mall"))
+    if request.method == "POST":
+        post = request.POST
+        fulfilment = "pickup" if post.get("fulfilment") == "pickup" else "express"
+        try:
+            done_exchange = mall_exchange(
+                member=member,
+                item_id=item.pk,
+                idempotency_key=f"px:{member.pk}:{post.get('form_key', '')[:36] or uuid.uuid4()}",
+                fulfilment=fulfilment,
+                store_id=whole_number(post.get("store_id")) if fulfilment == "pickup" else None,
+                address=address_snapshot(member, whole_number(post.get("address_id")))
+                if fulfilment == "express"
+                else None,
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect(mall_url(request, "points_mall_goods", item_id=item.pk))
+        order = done_exchange.order
+        if order.status == order.Status.PENDING_PAYMENT:
+            return redirect(mall_url(request, "pay", order_id=order.pk))
+        messages.success(request, _("Exchanged: %(name)s") % {"name": item.name})
+        return redirect(mall_url(request, "order", order_id=order.pk))
+    return render(
+        request,
+        "storefront/points_mall_goods.html",
+        {
+            "item": item,
+            "balance": points_summary(member, last=0).balance,
+            "addresses": member_addresses(member=member),
+            "stores": nearest_stores(member.merchant_id),
+            "form_key": uuid.uuid4(),
+            "active_tab": "me",
+            "noindex": True,
+        },
+    )
+
+
+@member_required
 def profile(request):
     """我的资料: name and birthday (a completed profile can earn points; the birthday brings the gift)."""
     member = shopper(request)
