@@ -26,8 +26,10 @@ from tests.bargain import isolation as bargain_isolation
 from tests.catalog import isolation as catalog_isolation
 from tests.catalog_io import isolation as catalog_io_isolation
 from tests.games import isolation as games_isolation
+from tests.groupbuy import isolation as groupbuy_isolation
 from tests.inventory import isolation as inventory_isolation
 from tests.marketing import isolation as marketing_isolation
+from tests.marketing import seckill_isolation
 from tests.members import isolation as members_isolation
 from tests.orders import isolation as orders_isolation
 from tests.pos import isolation as pos_isolation
@@ -308,6 +310,18 @@ API_PARAMS.update(games_isolation.API_PARAMS)
 API_BODIES.update(games_isolation.API_BODIES)
 MEMBER_PARAMS.update(games_isolation.MEMBER_PARAMS)
 MEMBER_BODIES.update(games_isolation.MEMBER_BODIES)
+WORLD_EXTENSIONS.append(seckill_isolation.build)
+CONSOLE_OBJECTS.update(seckill_isolation.CONSOLE_OBJECTS)
+API_PARAMS.update(seckill_isolation.API_PARAMS)
+API_BODIES.update(seckill_isolation.API_BODIES)
+MEMBER_PARAMS.update(seckill_isolation.MEMBER_PARAMS)
+MEMBER_BODIES.update(seckill_isolation.MEMBER_BODIES)
+WORLD_EXTENSIONS.append(groupbuy_isolation.build)
+CONSOLE_OBJECTS.update(groupbuy_isolation.CONSOLE_OBJECTS)
+API_PARAMS.update(groupbuy_isolation.API_PARAMS)
+API_BODIES.update(groupbuy_isolation.API_BODIES)
+MEMBER_PARAMS.update(groupbuy_isolation.MEMBER_PARAMS)
+MEMBER_BODIES.update(groupbuy_isolation.MEMBER_BODIES)
 WORLD_EXTENSIONS.append(bargain_isolation.build)
 CONSOLE_OBJECTS.update(bargain_isolation.CONSOLE_OBJECTS)
 API_PARAMS.update(bargain_isolation.API_PARAMS)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "newretail.inventory",
     "newretail.members",
     "newretail.marketing",
+    "newretail.marketing.groupbuy",
     "newretail.marketing.bargain",
     "newretail.marketing.games",
     "newretail.orders",

@@ -70,6 +70,8 @@ NAV: tuple[NavSection, ...] = (
         (
             NavItem(_("Promotions"), "console:promotion_list", Perm.MARKETING_VIEW),
             NavItem(_("Coupons"), "console:coupon_template_list", Perm.MARKETING_VIEW),
+            NavItem(_("Seckill"), "console:seckill_list", Perm.MARKETING_VIEW),
+            NavItem(_("Group buy"), "console:groupbuy_list", Perm.MARKETING_VIEW),
             NavItem(_("Bargains"), "console:bargain_list", Perm.MARKETING_VIEW),
             NavItem(_("Marketing reports"), "console:marketing_reports", Perm.MARKETING_VIEW),
             NavItem(_("Lottery games"), "console:game_list", Perm.MARKETING_VIEW),

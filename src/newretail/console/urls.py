@@ -10,6 +10,7 @@ from newretail.console.views import (
     decoration,
     events,
     games,
+    groupbuy,
     home,
     inventory,
     jobs,
@@ -19,6 +20,7 @@ from newretail.console.views import (
     organisation,
     payments,
     posters,
+    seckill,
     sources,
 )
 
@@ -39,6 +41,8 @@ urlpatterns = [
     *payments.urlpatterns,
     *members.urlpatterns,
     *marketing.urlpatterns,
+    *seckill.urlpatterns,
+    *groupbuy.urlpatterns,
     *bargain.urlpatterns,
     *games.urlpatterns,
     *posters.urlpatterns,

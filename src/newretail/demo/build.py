@@ -19,12 +19,14 @@ from newretail.demo.bargain_step import build_bargain
 from newretail.demo.catalog_step import build_catalog
 from newretail.demo.decoration_step import build_decoration
 from newretail.demo.games_step import build_games
+from newretail.demo.groupbuy_step import build_groupbuy
 from newretail.demo.inventory_step import build_inventory
 from newretail.demo.marketing_step import build_marketing
 from newretail.demo.members_step import build_members
 from newretail.demo.orders_step import build_orders
 from newretail.demo.pos_step import build_pos
 from newretail.demo.posters_step import build_posters
+from newretail.demo.seckill_step import build_seckill
 from newretail.tenancy.actions.staff import create_merchant, create_staff
 from newretail.tenancy.actions.stores import create_store, create_warehouse
 from newretail.tenancy.models import Merchant, Store, User
@@ -94,8 +96,10 @@ STEPS: list[Callable[[User, dict], None]] = [
     build_members,  # after orders: its wallet sales use the stores' stock the orders left
     build_posters,
     build_games,  # after marketing (its coupons are prizes) and members (their demo draws)
+    build_seckill,  # after orders and members (buyers pay on the sandbox); before decoration (its block)
     build_decoration,  # after marketing: its seckill block shows the demo's limited-time discount
     build_pos,
+    build_groupbuy,  # after orders and members: its seats are paid on the sandbox by demo members
     build_bargain,  # after orders and members: friends help and a bought bargain is paid on the sandbox
 ]
 

@@ -9,6 +9,11 @@ class OrderError(ErrorCode):
         _("Order {number} is {status} and cannot become {target}."),
         409,
     )
+    FULFILMENT_HELD = (
+        "orders.fulfilment_held",
+        _("Order {number} cannot be fulfilled yet: {reason}"),
+        409,
+    )
     EMPTY_ORDER = ("orders.empty", _("An order needs at least one line."), 400)
     TOO_MANY_LINES = ("orders.too_many_lines", _("An order can have at most {maximum} lines."), 400)
     INVALID_LINE = (

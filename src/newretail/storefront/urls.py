@@ -7,6 +7,8 @@ from django.urls import path
 from newretail.storefront.views import account, catalog, checkout, coupons, home, orders, seo, stores, wallet
 from newretail.storefront.views import bargain as bargain_views
 from newretail.storefront.views import games as game_views
+from newretail.storefront.views import groupbuy as groupbuy_views
+from newretail.storefront.views import seckill as seckill_views
 
 app_name = "storefront"
 
@@ -48,6 +50,8 @@ urlpatterns = [
     path("coupons/", coupons.claim_centre, name="coupons"),
     path("coupons/<int:template_id>/claim/", coupons.claim, name="claim_coupon"),
     path("coupons/redeem/", coupons.redeem, name="redeem_coupon"),
+    path("seckill/", seckill_views.seckill_list, name="seckill"),
+    path("seckill/<int:item_id>/", seckill_views.seckill_buy, name="seckill_buy"),
     path("games/", game_views.game_list, name="games"),
     path("games/points/", game_views.points_playground, name="points_playground"),
     path("games/<int:game_id>/", game_views.game_page, name="game"),
@@ -56,6 +60,13 @@ urlpatterns = [
     path("me/game-prizes/<int:draw_id>/claim/", game_views.claim, name="claim_game_gift"),
     path("stores/", stores.store_list, name="stores"),
     path("stores/choose/", stores.choose, name="choose_store"),
+    path("groupbuys/", groupbuy_views.groupbuy_list, name="groupbuys"),
+    path("groupbuys/<int:item_id>/", groupbuy_views.groupbuy_item, name="groupbuy_item"),
+    path("groupbuys/<int:item_id>/open/", groupbuy_views.groupbuy_open, name="groupbuy_open"),
+    path("g/<str:token>/", groupbuy_views.groupbuy_group, name="groupbuy_group"),
+    path("g/<str:token>/join/", groupbuy_views.groupbuy_join, name="groupbuy_join"),
+    path("g/<str:token>/qr.svg", groupbuy_views.groupbuy_qr, name="groupbuy_qr"),
+    path("me/groupbuys/", groupbuy_views.my_groupbuys, name="my_groupbuys"),
     path("bargain/", bargain_views.campaigns, name="bargains"),
     path("bargain/<int:campaign_id>/", bargain_views.campaign, name="bargain_campaign"),
     path("bargain/<int:campaign_id>/start/", bargain_views.start, name="bargain_start"),

@@ -55,7 +55,8 @@ def check_rules(offer: SeckillOffer, member: Member, quantity: int, now: dt.date
     if offer.level_ids is not None and pricing_level_id(member, now) not in offer.level_ids:
         names = MemberLevel.objects.filter(merchant_id=offer.merchant_id, pk__in=offer.level_ids)
         raise DomainError(
-            SeckillError.LEVEL_REQUIRED, levels="、".join(names.order_by("rank").values_list("name", flat=True))
+            SeckillError.LEVEL_REQUIRED,
+            levels="、".join(names.order_by("rank").values_list("name", flat=True)),
         )
 
 
@@ -83,7 +84,12 @@ def buy_seckill(
     try:
         purchase = stock_for(offer).take(offer, member_id=member.pk, quantity=quantity, request_key=key)
     except DomainError as error:
-        if error.error is SeckillError.ALREADY_BOUGHT and key:
+        # A replay: Redis answers "already bought" before it looks at the stock; the database's
+        # conditional UPDATE may say "sold out" first (the member's own pieces took the last).
+        replay = error.error is SeckillError.ALREADY_BOUGHT or (
+            error.error is SeckillError.SOLD_OUT and not offer.uses_redis
+        )
+        if replay and key:
             replayed = _replayed(offer, member, key)
             if replayed is not None:
                 return replayed
@@ -105,7 +111,9 @@ def buy_seckill(
 
 def _replayed(offer: SeckillOffer, member: Member, key: str) -> Order | None:
     purchase = (
-        SeckillPurchase.objects.filter(item_id=offer.item_id, member=member, request_key=key, status=P.ORDERED)
+        SeckillPurchase.objects.filter(
+            item_id=offer.item_id, member=member, request_key=key, status=P.ORDERED
+        )
         .select_related("order")
         .first()
     )

@@ -114,6 +114,11 @@ class MallSeckillItem:
     ends_at: dt.datetime
     per_member_limit: int
     live: bool  # running now (else upcoming)
+    status: str = SeckillCampaign.Status.ACTIVE
+
+    @property
+    def paused(self) -> bool:
+        return self.status != SeckillCampaign.Status.ACTIVE
 
     @property
     def left(self) -> int:
@@ -162,6 +167,7 @@ def _mall_item(item: SeckillItem, now: dt.datetime) -> MallSeckillItem:
         ends_at=campaign.ends_at,
         per_member_limit=campaign.per_member_limit,
         live=campaign.starts_at <= now,
+        status=campaign.status,
     )
 
 
@@ -178,7 +184,39 @@ def mall_seckill_items(
     return found[:limit]
 
 
-def seckill_for_skus(merchant_id: int, sku_ids: Iterable[int], now: dt.datetime) -> dict[int, MallSeckillItem]:
+def mall_item(merchant_id: int, item_id: int, now: dt.datetime) -> MallSeckillItem:
+    """One item as the mall's buy page shows it, whatever its campaign's state (the page says
+    paused or ended); 404 for another merchant's, an unknown id or a product no longer sold."""
+    if not 0 < item_id <= MAX_ID:
+        raise not_found()
+    item = (
+        SeckillItem.objects.filter(
+            merchant_id=merchant_id,
+            pk=item_id,
+            sku__is_deleted=False,
+            sku__is_active=True,
+            sku__product__is_deleted=False,
+        )
+        .select_related("campaign", "sku__product")
+        .first()
+    )
+    if item is None:
+        raise not_found()
+    return _mall_item(item, now)
+
+
+def member_purchase(member_id: int, item_id: int) -> SeckillPurchase | None:
+    """The member's live purchase of an item (with its order), if any."""
+    return (
+        SeckillPurchase.objects.filter(member_id=member_id, item_id=item_id, status__in=LIVE)
+        .select_related("order")
+        .first()
+    )
+
+
+def seckill_for_skus(
+    merchant_id: int, sku_ids: Iterable[int], now: dt.datetime
+) -> dict[int, MallSeckillItem]:
     """For each SKU, the seckill item a product page shows: the live one, else the next upcoming."""
     ids = list(sku_ids)
     if not ids:
@@ -197,7 +235,9 @@ def seckill_for_skus(merchant_id: int, sku_ids: Iterable[int], now: dt.datetime)
 
 def campaigns_for(merchant_id: int, *, status: str = "", timing: str = "", now: dt.datetime):
     """The console's list: campaigns with their items, filtered by status and timing."""
-    campaigns = SeckillCampaign.objects.filter(merchant_id=merchant_id).prefetch_related("items__sku__product")
+    campaigns = SeckillCampaign.objects.filter(merchant_id=merchant_id).prefetch_related(
+        "items__sku__product"
+    )
     if status:
         campaigns = campaigns.filter(status=status)
     if timing == "running":

@@ -65,7 +65,8 @@ def reconcile_item(offer: SeckillOffer) -> RedisRepair:
     args: list[int | str] = [offer.stock, now_ms() - int(IN_FLIGHT.total_seconds() * 1000), ttl]
     for member_id, pieces in sorted(live.items()):
         args += [member_id, pieces]
-    dropped, added, left, before = REDIS.reconcile(keys=keys(offer.item_id), args=args, client=REDIS.client())
+    client = REDIS.client()  # first: it registers the scripts in a fresh process
+    dropped, added, left, before = REDIS.reconcile(keys=keys(offer.item_id), args=args, client=client)
     repair = RedisRepair(int(dropped), int(added), int(left), int(before))
     if repair.dropped or repair.added or (repair.left_before not in (-1, repair.left)):
         logger.warning("seckill item %s: Redis repaired %s", offer.item_id, repair)
@@ -83,7 +84,9 @@ def _fix_sold(item_id: int) -> bool:
         )
         if held == item.sold:
             return False
-        logger.error("seckill item %s: sold %s but live purchases hold %s; corrected", item_id, item.sold, held)
+        logger.error(
+            "seckill item %s: sold %s but live purchases hold %s; corrected", item_id, item.sold, held
+        )
         SeckillItem.objects.filter(pk=item_id).update(sold=min(held, item.stock))
         return True
 
@@ -94,7 +97,9 @@ def reconcile_seckill(now: dt.datetime | None = None, *, merchant_id: int | None
 
     now = now or clock.now()
     result = Reconciliation()
-    stranded = SeckillPurchase.objects.filter(status=SeckillPurchase.Status.RESERVED, created_at__lt=now - STRANDED_AFTER)
+    stranded = SeckillPurchase.objects.filter(
+        status=SeckillPurchase.Status.RESERVED, created_at__lt=now - STRANDED_AFTER
+    )
     if merchant_id is not None:
         stranded = stranded.filter(merchant_id=merchant_id)
     for pk in list(stranded.values_list("pk", flat=True)[:10_000]):

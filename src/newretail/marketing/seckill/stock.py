@@ -41,12 +41,16 @@ KEY_GRACE_SECONDS = 86_400
 
 
 class SeckillStock(Protocol):
-    def take(self, offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str) -> SeckillPurchase: ...
+    def take(
+        self, offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str
+    ) -> SeckillPurchase: ...
 
     def give_back(self, offer: SeckillOffer, *, member_id: int) -> None: ...
 
 
-def take_in_database(offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str) -> SeckillPurchase:
+def take_in_database(
+    offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str
+) -> SeckillPurchase:
     """The conditional UPDATE and the purchase row, in one short transaction."""
     with transaction.atomic():
         moved = SeckillItem.objects.filter(pk=offer.item_id, sold__lte=F("stock") - quantity).update(
@@ -70,7 +74,9 @@ def take_in_database(offer: SeckillOffer, *, member_id: int, quantity: int, requ
 class DatabaseStock:
     """The campaign stock is the item row's ``sold`` column."""
 
-    def take(self, offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str) -> SeckillPurchase:
+    def take(
+        self, offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str
+    ) -> SeckillPurchase:
         return take_in_database(offer, member_id=member_id, quantity=quantity, request_key=request_key)
 
     def give_back(self, offer: SeckillOffer, *, member_id: int) -> None:
@@ -199,7 +205,9 @@ def now_ms() -> int:
 class RedisStock:
     """The campaign stock and the members' counters in Redis; the database records the winners."""
 
-    def take(self, offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str) -> SeckillPurchase:
+    def take(
+        self, offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str
+    ) -> SeckillPurchase:
         from newretail.marketing.seckill.reconcile import reconcile_item
 
         client = REDIS.client()
@@ -221,7 +229,9 @@ class RedisStock:
         if answer < 0:
             raise DomainError(SeckillError.BUSY)
         try:
-            purchase = take_in_database(offer, member_id=member_id, quantity=quantity, request_key=request_key)
+            purchase = take_in_database(
+                offer, member_id=member_id, quantity=quantity, request_key=request_key
+            )
         except DomainError as error:
             # Redis said yes and the database no: Redis was behind (a reconcile will correct it).
             logger.warning("seckill item %s: Redis and the database disagree (%s)", offer.item_id, error.code)
@@ -238,7 +248,8 @@ class RedisStock:
 
     def give_back(self, offer: SeckillOffer, *, member_id: int) -> None:
         try:
-            REDIS.give_back(keys=keys(offer.item_id), args=[member_id], client=REDIS.client())
+            client = REDIS.client()  # first: it registers the scripts in a fresh process
+            REDIS.give_back(keys=keys(offer.item_id), args=[member_id], client=client)
         except (redis.RedisError, DomainError):
             logger.exception("seckill item %s: could not give back in Redis (reconcile will)", offer.item_id)
 

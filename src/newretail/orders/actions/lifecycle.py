@@ -27,6 +27,7 @@ from newretail.members.models import Member
 from newretail.orders.access import member_order, staff_order
 from newretail.orders.actions.stock import consume_order_holds, return_to_stock
 from newretail.orders.errors import OrderError
+from newretail.orders.gates import check_fulfilment_allowed
 from newretail.orders.models import Order, OrderLine
 from newretail.orders.payloads import line_payload, order_payload
 from newretail.orders.queries import order_rules_for, scoped_orders
@@ -147,6 +148,7 @@ def _from_paid_to(order: Order, to_status: str, *, actor: User, note: str = "", 
     """Paid or fulfilling → ``to_status`` (through fulfilling, so the timeline shows both)."""
     if order.status not in (S.PAID, S.FULFILLING):
         raise refuse(order, order.status, to_status)
+    check_fulfilment_allowed(order)  # e.g. a group buy that has not filled yet (orders.gates)
     _to_fulfilling(order, actor)
     transition(order, to_status, actor=actor, note=note, **fields)
 
@@ -173,6 +175,7 @@ def start_fulfilment(*, actor: User, order_id: int) -> Order:
     order = staff_order(actor, order_id, Perm.ORDERS_FULFIL, lock=True)
     if order.status != S.PAID:
         raise refuse(order, order.status, S.FULFILLING)
+    check_fulfilment_allowed(order)
     return transition(order, S.FULFILLING, actor=actor)
 
 
@@ -380,7 +383,30 @@ def cancel_order(
         return _cancel_paid(order, actor=actor, reason=reason, idempotency_key=idempotency_key)
 
 
-def _cancel_paid(order: Order, *, actor: User, reason: str, idempotency_key: str | None) -> Order:
+@transaction.atomic
+def cancel_order_by_rule(
+    *, order_id: int, merchant: Merchant | int, reason: str, idempotency_key: str
+) -> Order:
+    """Cancel an order that a rule ends rather than a person (a group buy that did not fill in
+    time). Pending payment: cancelled, stock released, unfinished provider charges closed. Paid
+    and not yet handed over: everything paid goes back through the original tenders, the goods
+    back to the shelf, cancelled. No staff permission is checked (the calling rule is the
+    authority); the timeline and the refund's audit entry show no actor. Anything else is
+    ``ILLEGAL_TRANSITION``."""
+    from newretail.payments.actions import charges
+
+    order = get_owned(Order.objects.select_for_update(), merchant, pk=order_id)
+    reason = (reason or "").strip()[:200]
+    if order.status == S.PENDING_PAYMENT:
+        _cancel_unpaid(order, actor=None, reason=reason)
+        charges.cancel_pending_tenders(order)
+        return order
+    if order.status not in NOT_YET_FULFILLED:
+        raise refuse(order, order.status, S.CANCELLED)
+    return _cancel_paid(order, actor=None, reason=reason, idempotency_key=idempotency_key)
+
+
+def _cancel_paid(order: Order, *, actor: User | None, reason: str, idempotency_key: str | None) -> Order:
     """Inside ``cancel_order``'s transaction, with the order locked and the actor allowed to
     refund: refund all that is left (shipping included), put the goods back on the shelf, and
     cancel."""

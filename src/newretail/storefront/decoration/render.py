@@ -28,6 +28,7 @@ from newretail.core.money import format_fen
 from newretail.marketing import reports
 from newretail.marketing.models import CouponTemplate, Promotion
 from newretail.marketing.pricing.arithmetic import format_rate
+from newretail.marketing.seckill.queries import mall_seckill_items
 from newretail.storefront import locator, queries
 from newretail.storefront.decoration import blocks as b
 from newretail.storefront.decoration.queries import published_content
@@ -208,7 +209,37 @@ def promotion_cards(merchant_id: int, promotion: Promotion, limit: int) -> list[
     return cards[:limit]
 
 
+def _seckill_campaign(request, merchant, block: b.SeckillBlock, now):
+    """Real seckill items: the live session that ends soonest (else the next to start), its
+    items with their seckill price and what is left, counting down to its end (or start)."""
+    items = mall_seckill_items(merchant.pk, now, limit=50)
+    if not items:
+        return None
+    first = items[0]
+    session = [i for i in items if i.campaign_id == first.campaign_id][: block.limit]
+    cards = queries.product_cards(merchant.pk, [i.product_id for i in session])
+    images = {card.id: card.image_url for card in cards}
+    target = first.countdown_to
+    left = max(0, int((target - now).total_seconds()))
+    hours, rest = divmod(left, 3600)
+    return {
+        "campaign_name": first.campaign_name,
+        "live": first.live,
+        "seckill_items": [{"item": i, "image_url": images.get(i.product_id)} for i in session],
+        "more_url": mall_url(request, "seckill"),
+        "ends_at_ms": int(target.timestamp() * 1000),
+        "ends_at_local": timezone.localtime(target),
+        "left": [f"{hours:02d}", f"{rest // 60:02d}", f"{rest % 60:02d}"],
+    }
+
+
 def _seckill(request, merchant, block: b.SeckillBlock, now):
+    # No limited-time discount chosen: the block shows the shop's seckill campaigns when it
+    # runs any (or has one coming), and the running limited-time discount otherwise.
+    if block.promotion_id is None:
+        found = _seckill_campaign(request, merchant, block, now)
+        if found is not None:
+            return found
     promotion = running_flash_discount(merchant.pk, now, block.promotion_id)
     if promotion is None:
         return None

@@ -13,6 +13,7 @@ from newretail.analytics.actions import Target, share_tag, tag_url
 from newretail.analytics.models import TargetKind
 from newretail.catalog.models import Brand, Category
 from newretail.catalog.queries import category_tree, flatten_tree, product_detail
+from newretail.core import clock
 from newretail.core.money import MoneyFormatError, yuan_to_fen
 from newretail.core.qr import qr_svg_inline
 from newretail.storefront import queries
@@ -20,6 +21,7 @@ from newretail.storefront.decorators import mall_page, member_required
 from newretail.storefront.params import whole_number
 from newretail.storefront.seo import product_jsonld
 from newretail.storefront.site import absolute, chosen_store_id, mall_of, mall_url, shopper
+from newretail.storefront.views.seckill import product_seckill
 
 PAGE_SIZE = 20
 MAX_PAGE = 200
@@ -167,6 +169,7 @@ def product(request, product_id: int):
     }
     canonical = absolute(request, mall_url(request, "product", product_id=found.pk))
     store_id = chosen_store_id(request)
+    seckill = product_seckill(merchant.pk, [s.pk for s in skus], first.pk)
     return render(
         request,
         "storefront/product.html",
@@ -188,6 +191,8 @@ def product(request, product_id: int):
             "canonical_url": canonical,
             "og_image": absolute(request, images[0]) if images else "",
             "jsonld": product_jsonld(found, skus, available, canonical, images, request),
+            "seckill": seckill,
+            "server_ms": int(clock.now().timestamp() * 1000),
         },
     )
 

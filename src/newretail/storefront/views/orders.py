@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from newretail.core.errors import DomainError
 from newretail.core.qr import qr_svg_document, qr_svg_inline
+from newretail.marketing.groupbuy.queries import share_token_of_order
 from newretail.members.queries import wallet_summary
 from newretail.orders import queries as order_queries
 from newretail.orders.access import member_order
@@ -78,6 +79,8 @@ def order_detail(request, order_id: int):
         # Back from the cashier: ask the provider now rather than wait for its notification.
         for tender in Tender.objects.filter(intent__order=order, status=Tender.Status.PENDING):
             charges.poll_tender(tender_id=tender.pk, member=member)
+    if request.GET.get("paid") and share_token_of_order(order.pk):  # back from the cashier: a
+        return redirect(_after_payment(request, order))  # group-buy seat lands on its group's page
     order = order_queries.with_details(Order.objects.filter(pk=order.pk)).get()
     offers: dict[str, int] = {}
     for adjustment in order.adjustments.all():
@@ -189,6 +192,9 @@ def _after_payment(request, order: Order) -> str:
         return mall_url(request, "my_wallet")
     if order.kind == Order.Kind.CARD:
         return mall_url(request, "my_cards")
+    token = share_token_of_order(order.pk)
+    if token:  # a group-buy seat: back to the group's page (seats, countdown, share link)
+        return mall_url(request, "groupbuy_group", token=token)
     return mall_url(request, "order", order_id=order.pk)
 
 

@@ -1,0 +1,132 @@
+"""Shopper API, seckill (秒杀) part: what is running and coming, and buying.
+
+    GET  /shop/{slug}/seckills[?campaign_id=]      live items (soonest end first), then upcoming;
+                                                   server_time so a client counts down on the
+                                                   server's clock, not the phone's
+    POST /shop/{slug}/seckills/{seckill_item_id}/buy     -> the order to pay (Idempotency-Key header)
+
+Refusals are the usual error body: ``marketing.seckill_sold_out``, ``…_not_started``,
+``…_ended``, ``…_paused``, ``…_limit_exceeded``, ``…_already_bought``, ``…_level_required``
+(409) and ``…_busy`` (503, try again)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from ninja import Field, Header, Path, Query, Router, Schema, Status
+
+from newretail.api.base import ERRORS, ErrorOut
+from newretail.api.order_schemas import OrderOut, order_out
+from newretail.api.shop import Slug, _merchant
+from newretail.api.shop_auth import MEMBER_AUTH, member_of
+from newretail.core import clock
+from newretail.marketing.seckill.buying import buy_seckill
+from newretail.marketing.seckill.queries import MallSeckillItem, mall_seckill_items
+from newretail.orders import queries
+from newretail.orders.actions.cart import address_snapshot
+
+router = Router(tags=["shop seckill"], auth=MEMBER_AUTH)
+
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Key = Annotated[str | None, Header(None, alias="Idempotency-Key", max_length=64)]
+
+
+class SeckillItemOut(Schema):
+    item_id: int
+    campaign_id: int
+    campaign_name: str
+    sku_id: int
+    product_id: int
+    product_name: str
+    spec_text: str
+    list_price_fen: int
+    price_fen: int
+    stock: int
+    left: int
+    sold_percent: int
+    per_member_limit: int
+    live: bool = Field(..., description="Running now; false: upcoming.")
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    starts_at_ms: int = Field(..., description="Epoch milliseconds, for a countdown.")
+    ends_at_ms: int
+    countdown_to_ms: int = Field(..., description="The end when live, the start when upcoming.")
+
+
+class SeckillListOut(Schema):
+    server_time: dt.datetime
+    server_time_ms: int = Field(..., description="Count down from this, not from the device's clock.")
+    items: list[SeckillItemOut]
+
+
+def _ms(moment: dt.datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def item_out(item: MallSeckillItem) -> SeckillItemOut:
+    return SeckillItemOut(
+        item_id=item.item_id,
+        campaign_id=item.campaign_id,
+        campaign_name=item.campaign_name,
+        sku_id=item.sku_id,
+        product_id=item.product_id,
+        product_name=item.product_name,
+        spec_text=item.spec_text,
+        list_price_fen=item.list_price_fen,
+        price_fen=item.price_fen,
+        stock=item.stock,
+        left=item.left,
+        sold_percent=item.sold_percent,
+        per_member_limit=item.per_member_limit,
+        live=item.live,
+        starts_at=item.starts_at,
+        ends_at=item.ends_at,
+        starts_at_ms=_ms(item.starts_at),
+        ends_at_ms=_ms(item.ends_at),
+        countdown_to_ms=_ms(item.countdown_to),
+    )
+
+
+@router.get("/{merchant_slug}/seckills", response={200: SeckillListOut, **ERRORS}, auth=None)
+def seckills(request, merchant_slug: str = Slug, campaign_id: int | None = Query(None, ge=1, le=MAX_ID)):
+    merchant = _merchant(merchant_slug)
+    now = clock.now()
+    items = mall_seckill_items(merchant.pk, now, campaign_id=campaign_id)
+    return SeckillListOut(server_time=now, server_time_ms=_ms(now), items=[item_out(i) for i in items])
+
+
+class BuyIn(Schema):
+    quantity: int = Field(1, ge=1, le=99)
+    fulfilment: str = Field(..., pattern="^(express|delivery|pickup)$")
+    store_id: Id | None = Field(None, description="Pickup: the store; delivery: optionally the store.")
+    address_id: Id | None = Field(None, description="Express and delivery: a saved address of the member.")
+    buyer_note: str = Field("", max_length=200)
+
+
+@router.post(
+    "/{merchant_slug}/seckills/{seckill_item_id}/buy",
+    response={201: OrderOut, **ERRORS, 503: ErrorOut},
+)
+def buy(
+    request,
+    body: BuyIn,
+    merchant_slug: str = Slug,
+    seckill_item_id: int = Path(..., ge=1, le=MAX_ID),
+    idempotency_key: Key = None,
+):
+    """Take the pieces and place the order at the seckill price; pay it as any order (``POST
+    /shop/{slug}/orders/{id}/pay``) before it expires (5 minutes unless the campaign says)."""
+    member = member_of(request)
+    order = buy_seckill(
+        member=member,
+        item_id=seckill_item_id,
+        quantity=body.quantity,
+        fulfilment=body.fulfilment,
+        store_id=body.store_id,
+        address=address_snapshot(member, body.address_id),
+        buyer_note=body.buyer_note,
+        idempotency_key=idempotency_key,
+    )
+    return Status(201, order_out(queries.for_display(order), show_pickup_code=True))
