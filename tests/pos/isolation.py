@@ -4,10 +4,13 @@ routes a valid body (the body's own ids point at the caller's world)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from newretail.core.testing import make_staff
-from newretail.pos.actions.setup import register_terminal
+from newretail.pos.actions.devices import register_device
+from newretail.pos.actions.roster import add_roster_shift
+from newretail.pos.actions.setup import add_scale_format, register_terminal
 from newretail.pos.actions.shifts import open_shift
 from newretail.pos.actions.tickets import checkout_ticket, pay_ticket
 from newretail.tenancy.roles import Role
@@ -31,8 +34,21 @@ def build(owner, world: dict) -> dict:
     part = pay_ticket(
         actor=owner, ticket_id=ticket.pk, kind="cash", amount_fen=50, cash_received_fen=50
     ).tender
+    device, _key = register_device(actor=owner, store_id=store.pk, kind="door_counter")
     return {
         "pos_terminal": terminal,
+        "pos_scale_format": add_scale_format(
+            actor=owner, name="称重", pattern="FFPPPPPVVVVVC", prefixes="28", kind="weight"
+        ),
+        "pos_device": device,
+        "pos_roster_shift": add_roster_shift(
+            actor=owner,
+            store_id=store.pk,
+            staff_id=cashier.pk,
+            day=dt.date(2026, 12, 7),
+            starts_at=dt.time(8),
+            ends_at=dt.time(16),
+        ),
         "pos_shift": shift,
         "pos_ticket": ticket,
         "pos_tender": part,
@@ -82,4 +98,11 @@ API_BODIES: dict[tuple[str, str], object] = {
         "lines": [{"order_line_id": 1, "quantity": 1}],
     },
 }
-CONSOLE_OBJECTS: dict[str, str] = {}
+API_BODIES[("POST", "/api/v1/pos/stores/{store_id}/exit-passes/verify")] = {"code": "00000000"}
+CONSOLE_OBJECTS: dict[str, str] = {
+    "pos_terminal_toggle": "pos_terminal",
+    "pos_scale_format_toggle": "pos_scale_format",
+    "pos_device_revoke": "pos_device",
+    "pos_shift_detail": "pos_shift",
+    "pos_roster_remove": "pos_roster_shift",
+}

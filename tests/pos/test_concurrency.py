@@ -112,3 +112,27 @@ def test_closing_a_shift_while_tickets_are_sold_never_drops_one(owner, till):
     # Every ticket that was written is in exactly one shift; none joined the closed shift later.
     assert Ticket.objects.count() == in_shift.count()
     assert all(t.created_at <= shift.closed_at for t in in_shift)
+
+
+def test_an_exit_code_checked_at_two_doors_at_once_passes_once(owner, merchant, store):
+    from newretail.members.actions.members import find_or_create_member
+    from newretail.payments.actions.charges import pay_order
+    from newretail.pos.actions import scan_to_buy
+    from newretail.pos.models import ExitPass
+
+    sku = make_sku(owner.merchant_id, name="面包", price_fen=800)
+    receive(store.warehouses.get(), sku, 10)
+    member = find_or_create_member(merchant=merchant, phone="13800003333", source="mall", store=store.pk)[0]
+    order = scan_to_buy.place_scan_order(
+        member=member, store_id=store.pk, lines=[scan_to_buy.BasketLine(sku.pk, 1)], idempotency_key="race"
+    )
+    pay_order(order_id=order.pk, kind="cash", actor=owner)
+    order.refresh_from_db()
+    code = scan_to_buy.exit_pass_for(order).code
+    doors = [make_staff(owner, Role.CASHIER, stores=[store]) for _ in range(6)]
+    passed, refused = run_threads(
+        len(doors), lambda i: scan_to_buy.verify_exit_code(actor=doors[i], store_id=store.pk, code=code)
+    )
+    assert len(passed) == 1 and len(refused) == len(doors) - 1
+    assert {error.code for error in refused} == {"pos.exit_code_used"}
+    assert ExitPass.objects.get(code=code).used_by_id == passed[0].used_by_id

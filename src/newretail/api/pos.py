@@ -27,9 +27,12 @@ from newretail.payments.models import Tender
 from newretail.pos import members as till_members
 from newretail.pos import queries, receipts, reports, sync
 from newretail.pos.actions import offline, returns, shifts, tickets
+from newretail.pos.actions.scan_to_buy import verify_exit_code
 from newretail.pos.errors import PosError
 from newretail.pos.models import Shift, Terminal, Ticket
 from newretail.pos.scan import resolve_scan, shelf_price_fen
+from newretail.pos.shelf_labels import price_changes
+from newretail.tenancy.roles import Perm
 
 router = Router(tags=["pos"])
 
@@ -428,8 +431,9 @@ def _ticket_out(ticket: Ticket, *, with_lines: bool = False) -> TicketOut:
                 "quantity": line.quantity,
                 "refunded_quantity": line.refunded_quantity,
                 "final_amount_fen": line.final_amount_fen,
+                "weighed": line.sku.product.sold_by_weight,
             }
-            for line in order.lines.order_by("pk")
+            for line in order.lines.select_related("sku__product").order_by("pk")
         ]
     return TicketOut(
         id=ticket.pk,
@@ -655,3 +659,114 @@ def receipt_escpos(request, ticket_id: PathId, paper: int = Query(80, descriptio
     response = HttpResponse(data, content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="{ticket.number}.bin"'
     return response
+
+
+# --- store operations: exit codes, the shelf-label price feed, the store dashboard ----------------
+
+
+class ExitCodeIn(Schema):
+    code: str = Field(..., min_length=1, max_length=40, description="The shopper's exit code or its QR text.")
+
+
+class ExitPassOut(Schema):
+    code: str
+    order_number: str
+    store_id: int
+    payable_fen: int
+    paid_at: dt.datetime | None
+    verified_at: dt.datetime
+    lines: list[dict[str, Any]]
+
+
+def exit_pass_out(exit_pass) -> ExitPassOut:
+    order = exit_pass.order
+    return ExitPassOut(
+        code=exit_pass.code,
+        order_number=order.number,
+        store_id=exit_pass.store_id,
+        payable_fen=order.payable_fen,
+        paid_at=order.paid_at,
+        verified_at=exit_pass.used_at,
+        lines=[
+            {"sku_id": line.sku_id, "name": line.product_name, "quantity": line.quantity}
+            for line in order.lines.order_by("pk")
+        ],
+    )
+
+
+@router.post("/pos/stores/{store_id}/exit-passes/verify", response={200: ExitPassOut, **ERRORS})
+def verify_exit_pass(request, store_id: PathId, body: ExitCodeIn):
+    """Staff at the store's door check a scan-to-buy exit code: good once, and only at the store
+    where the goods were bought."""
+    return exit_pass_out(verify_exit_code(actor=actor_of(request), store_id=store_id, code=body.code))
+
+
+class PriceChangeOut(Schema):
+    sku_id: int
+    code: str
+    barcode: str
+    plu: str
+    name: str
+    unit: str
+    list_price_fen: int
+    store_price_fen: int | None = Field(..., description="The store's own price, if it has one.")
+    shelf_price_fen: int = Field(
+        ..., description="What the label shows: the store price, else the list price."
+    )
+    on_sale: bool
+
+
+class PriceFeedOut(Schema):
+    changes: list[PriceChangeOut]
+    version: str | None = Field(
+        ..., description="Ask again with since=<version>&start=false for the next page."
+    )
+    done: bool
+
+
+def price_feed_out(feed) -> PriceFeedOut:
+    return PriceFeedOut(
+        changes=[PriceChangeOut(**vars(change)) for change in feed.changes],
+        version=feed.next_version,
+        done=feed.done,
+    )
+
+
+FeedSince = Query("", max_length=40, description="The version the labels hold; empty: every SKU.")
+FeedStart = Query(True, description="First page of a poll (steps back a little for late commits).")
+
+
+@router.get("/pos/stores/{store_id}/price-changes", response={200: PriceFeedOut, **ERRORS})
+def store_price_changes(request, store_id: PathId, since: str = FeedSince, start: bool = FeedStart):
+    """Price changes for the store's electronic shelf labels since a version (list and store
+    price, the shelf price a label shows, on sale or not), with the next version to ask for."""
+    store = queries.store_for(actor_of(request), store_id, perm=Perm.CATALOG_VIEW)
+    return price_feed_out(
+        price_changes(merchant_id=store.merchant_id, store_id=store.pk, since=since or None, start=start)
+    )
+
+
+class HourOut(Schema):
+    hour: int
+    visitors: int
+    tickets: int
+    scan_to_buy: int
+    purchases: int
+    conversion: float | None
+
+
+class DashboardOut(Schema):
+    day: dt.date
+    visitors: int
+    tickets: int
+    scan_to_buy: int
+    purchases: int
+    conversion: float | None
+    hours: list[HourOut]
+
+
+@router.get("/pos/stores/{store_id}/dashboard", response={200: DashboardOut, **ERRORS})
+def store_dashboard(request, store_id: PathId, day: dt.date | None = None):
+    """Visitors (door counter), purchases (till tickets and scan-to-buy orders) and conversion by
+    hour of one day (the merchant's time zone; today by default)."""
+    return queries.dashboard_for(actor_of(request), store_id, day)

@@ -80,6 +80,16 @@ NAV: tuple[NavSection, ...] = (
         ),
     ),
     NavSection(
+        _("Store POS"),
+        (
+            NavItem(_("POS setup"), "console:pos_setup", Perm.POS_MANAGE),
+            NavItem(_("POS shifts"), "console:pos_shift_list", Perm.POS_REPORTS),
+            NavItem(_("Store dashboard"), "console:pos_dashboard", Perm.POS_REPORTS),
+            NavItem(_("Staff roster"), "console:pos_roster", Perm.STAFF_ROSTER),
+            NavItem(_("Scan-to-buy exit codes"), "console:pos_exit_verify", Perm.ORDERS_FULFIL),
+        ),
+    ),
+    NavSection(
         _("Mall"),
         (NavItem(_("Shop decoration"), "console:decoration_pages", Perm.MALL_DECORATE),),
     ),

@@ -19,6 +19,7 @@ from newretail.console.views import (
     orders,
     organisation,
     payments,
+    pos,
     posters,
     seckill,
     sources,
@@ -48,4 +49,5 @@ urlpatterns = [
     *posters.urlpatterns,
     *sources.urlpatterns,
     *decoration.urlpatterns,
+    *pos.urlpatterns,
 ]

@@ -53,3 +53,23 @@ class PosError(ErrorCode):
         400,
     )
     TENDER_NOT_OFFERED = ("pos.tender_not_offered", _("This till does not take {kind}."), 400)
+    INVALID_DEVICE_KIND = ("pos.invalid_device_kind", _("Choose what the device does."), 400)
+    DEVICE_NOT_ALLOWED = ("pos.device_not_allowed", _("This device's key is not for {what}."), 403)
+    EXIT_CODE_UNKNOWN = ("pos.exit_code_unknown", _("No paid scan-to-buy order has exit code “{code}”."), 400)
+    EXIT_CODE_USED = ("pos.exit_code_used", _("Exit code {code} was already verified at {at}."), 409)
+    EXIT_CODE_OTHER_STORE = (
+        "pos.exit_code_other_store",
+        _("Exit code {code} belongs to a purchase at {store}, not this store."),
+        409,
+    )
+    NOT_SCAN_TO_BUY = ("pos.not_scan_to_buy", _("Order {number} is not a paid scan-to-buy order."), 409)
+    SCAN_BASKET_EMPTY = ("pos.scan_basket_empty", _("Scan at least one item first."), 400)
+    ROSTER_INVALID_TIMES = ("pos.roster_invalid_times", _("A shift must end after it starts."), 400)
+    ROSTER_OVERLAP = ("pos.roster_overlap", _("{name} already works {start}–{end} that day."), 409)
+    ROSTER_NOT_AT_STORE = ("pos.roster_not_at_store", _("{name} does not work at this store."), 400)
+    FOOTFALL_INVALID_SLOT = (
+        "pos.footfall_invalid_slot",
+        _("A footfall slot starts on a quarter hour, in the last 7 days, and counts 0 to 100,000 visitors."),
+        400,
+    )
+    STORE_INACTIVE = ("pos.store_inactive", _("This store does not sell at the moment."), 409)

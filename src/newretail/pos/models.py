@@ -235,3 +235,111 @@ OPEN_STATUSES = (Ticket.Status.HELD, Ticket.Status.PENDING_PAYMENT)
 # Tickets whose money is in the drawer: completed ones, and offline sales whose upload was refused
 # (the cash was taken; a manager resolves the ticket).
 COUNTED_STATUSES = (Ticket.Status.COMPLETED, Ticket.Status.FAILED)
+
+
+# --- store operations: devices, scan-to-buy exit passes, the roster, footfall -------------------
+
+
+class StoreDevice(MerchantOwned):
+    """A machine of one store that calls the API with its own key (``Authorization: Bearer
+    nrd_…``): a door counter posting footfall, a door scanner checking exit codes, an electronic
+    shelf label gateway reading price changes. The key is shown once; only its hash is kept."""
+
+    class Kind(models.TextChoices):
+        DOOR_COUNTER = "door_counter", _("Door counter (footfall)")
+        DOOR_SCANNER = "door_scanner", _("Door scanner (scan-to-buy exit codes)")
+        SHELF_LABELS = "shelf_labels", _("Electronic shelf labels (price feed)")
+
+    store = models.ForeignKey(
+        "tenancy.Store", verbose_name=_("store"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=50)
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("store device")
+        verbose_name_plural = _("store devices")
+        ordering = ["store", "kind", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class ExitPass(MerchantOwned):
+    """The exit code of a paid scan-to-buy order (扫码购出门码): a short code (also shown as a QR
+    code) that staff or a door scanner of that store verify once."""
+
+    order = models.OneToOneField(
+        "orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="+"
+    )
+    store = models.ForeignKey(
+        "tenancy.Store", verbose_name=_("store"), on_delete=models.PROTECT, related_name="+"
+    )
+    code = models.CharField(_("exit code"), max_length=12)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    used_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    used_device = models.ForeignKey(
+        StoreDevice, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("exit pass")
+        verbose_name_plural = _("exit passes")
+        constraints = [models.UniqueConstraint(fields=["merchant", "code"], name="pos_exit_pass_code_unique")]
+
+
+class RosterShift(MerchantOwned):
+    """One person's working hours at a store on a day (排班)."""
+
+    store = models.ForeignKey(
+        "tenancy.Store", verbose_name=_("store"), on_delete=models.PROTECT, related_name="+"
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff"), on_delete=models.PROTECT, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    starts_at = models.TimeField(_("starts at"))
+    ends_at = models.TimeField(_("ends at"))
+    note = models.CharField(_("note"), max_length=50, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("roster shift")
+        verbose_name_plural = _("roster shifts")
+        ordering = ["day", "starts_at", "id"]
+        indexes = [models.Index(fields=["store", "day"], name="pos_roster_store_day")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="pos_roster_ends_after_start"
+            )
+        ]
+
+
+class FootfallCount(MerchantOwned):
+    """Visitors a door counter saw entering a store in one time slot (客流). A slot is posted
+    whole: posting it again replaces the count (idempotent per device and slot)."""
+
+    store = models.ForeignKey(
+        "tenancy.Store", verbose_name=_("store"), on_delete=models.PROTECT, related_name="+"
+    )
+    device = models.ForeignKey(StoreDevice, on_delete=models.PROTECT, related_name="+")
+    slot_start = models.DateTimeField(_("slot start"))
+    visitors = models.IntegerField(_("visitors"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("footfall count")
+        verbose_name_plural = _("footfall counts")
+        constraints = [
+            models.UniqueConstraint(fields=["device", "slot_start"], name="pos_footfall_one_per_slot"),
+            models.CheckConstraint(condition=Q(visitors__gte=0), name="pos_footfall_not_negative"),
+        ]
+        indexes = [models.Index(fields=["store", "slot_start"], name="pos_footfall_store_slot")]

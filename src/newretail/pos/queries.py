@@ -3,8 +3,11 @@ merchant's till rules and scale formats, and finding a ticket by its receipt num
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import QuerySet
 
+from newretail.core import clock
 from newretail.core.tenancy import get_owned
 from newretail.payments.accounts import enabled_account
 from newretail.payments.gateways import base
@@ -12,8 +15,9 @@ from newretail.payments.instant import INSTANT_TENDERS
 from newretail.payments.models import Tender, provider_of
 from newretail.pos import scale
 from newretail.pos.models import PosSettings, ScaleLabelFormat, Shift, Terminal, Ticket
+from newretail.pos.store_ops import hourly
 from newretail.tenancy.access import require_perm, require_store_access
-from newretail.tenancy.models import User
+from newretail.tenancy.models import Store, User
 from newretail.tenancy.roles import Perm
 
 # Payment codes the cashier scans from the shopper's phone, by provider.
@@ -100,3 +104,23 @@ def ticket_by_receipt(actor: User, number: str) -> Ticket | None:
     if ids is not None:
         tickets = tickets.filter(store_id__in=ids)
     return tickets.filter(number=number).first() or tickets.filter(order__number=number).first()
+
+
+def store_for(actor: User, store_id: int, *, perm: str) -> Store:
+    """A store ``actor`` may act on with ``perm``: another merchant's is 404, another store is refused."""
+    require_perm(actor, perm)
+    store = get_owned(Store, actor.merchant_id, pk=store_id)
+    require_store_access(actor, store.pk)
+    return store
+
+
+def dashboard_for(actor: User, store_id: int, day: dt.date | None = None) -> dict:
+    """The store dashboard's figures for ``day`` (today in the merchant's zone by default)."""
+    store = store_for(actor, store_id, perm=Perm.POS_REPORTS)
+    zone = actor.merchant.timezone or "Asia/Shanghai"
+    return {
+        "store": store,
+        **hourly(
+            merchant_id=store.merchant_id, store_id=store.pk, day=day or clock.local_today(zone), zone=zone
+        ),
+    }

@@ -85,6 +85,16 @@ STRINGS = {
     "void": _("Void"),
     "shiftClosed": _("Shift closed"),
     "promotions": _("Promotions today"),
+    "offlineReceipt": _(
+        "Sold offline: the receipt shows the till's reference; the ticket number comes with the upload."
+    ),
+    "offlineSale": _("Sold offline"),
+    "salesReceipt": _("Sales receipt"),
+    "reference": _("Reference"),
+    "time": _("Time"),
+    "terminal": _("Terminal"),
+    "cashierLabel": _("Cashier"),
+    "thanks": _("Thank you, come again"),
 }
 
 

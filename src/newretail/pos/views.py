@@ -59,6 +59,7 @@ def choose_terminal(request, user):
 def till(request, user, terminal_id: int):
     """The POS page of one terminal. Everything else happens over /api/v1/pos/… from pos.js."""
     terminal = queries.terminal_for(user, terminal_id)
+    settings = queries.pos_settings(terminal.merchant_id)
     config = {
         "terminalId": terminal.pk,
         "api": "/api/v1/pos",
@@ -66,6 +67,11 @@ def till(request, user, terminal_id: int):
         "cashier": user.get_full_name() or user.username,
         "userId": user.pk,
         "logoutUrl": reverse("console:logout"),
+        # For the receipt the till prints itself while offline.
+        "storeName": terminal.store.name,
+        "terminalCode": terminal.code,
+        "receiptHeader": settings.receipt_header,
+        "receiptFooter": settings.receipt_footer,
     }
     return render(
         request,

@@ -8,6 +8,7 @@ from newretail.storefront.views import account, catalog, checkout, coupons, home
 from newretail.storefront.views import bargain as bargain_views
 from newretail.storefront.views import games as game_views
 from newretail.storefront.views import groupbuy as groupbuy_views
+from newretail.storefront.views import scan_to_buy as scan_views
 from newretail.storefront.views import seckill as seckill_views
 
 app_name = "storefront"
@@ -60,6 +61,13 @@ urlpatterns = [
     path("me/game-prizes/<int:draw_id>/claim/", game_views.claim, name="claim_game_gift"),
     path("stores/", stores.store_list, name="stores"),
     path("stores/choose/", stores.choose, name="choose_store"),
+    path("scan/", scan_views.choose_store, name="scan"),
+    path("scan/<int:store_id>/", scan_views.basket, name="scan_basket"),
+    path("scan/<int:store_id>/add/", scan_views.add, name="scan_add"),
+    path("scan/<int:store_id>/remove/", scan_views.remove, name="scan_remove"),
+    path("scan/<int:store_id>/checkout/", scan_views.checkout, name="scan_checkout"),
+    path("scan/orders/<int:order_id>/pay/", scan_views.pay, name="scan_pay"),
+    path("scan/orders/<int:order_id>/", scan_views.exit_code, name="scan_exit"),
     path("groupbuys/", groupbuy_views.groupbuy_list, name="groupbuys"),
     path("groupbuys/<int:item_id>/", groupbuy_views.groupbuy_item, name="groupbuy_item"),
     path("groupbuys/<int:item_id>/open/", groupbuy_views.groupbuy_open, name="groupbuy_open"),

@@ -42,6 +42,8 @@ class Perm(models.TextChoices):
     POS_SELL = "pos.sell", _("Sell at the POS: open and close shifts, take payments, hold and void tickets")
     POS_OVERRIDE_PRICE = "pos.override_price", _("Authorise price overrides at the POS")
     POS_MANAGE = "pos.manage", _("Register POS terminals and set till rules (cash rounding, scale labels)")
+    POS_REPORTS = "pos.reports", _("See POS shifts with X/Z reports and the store dashboard (footfall, conversion)")
+    STAFF_ROSTER = "staff.roster", _("Plan the staff roster of a store")
     AUDIT_VIEW = "audit.view", _("View the audit log")
     SYSTEM_MANAGE = "system.manage", _("See and retry failed background deliveries")
 
@@ -82,6 +84,8 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.MARKETING_VIEW,
             Perm.POS_SELL,
             Perm.POS_OVERRIDE_PRICE,
+            Perm.POS_REPORTS,
+            Perm.STAFF_ROSTER,
         }
     ),
     Role.CASHIER: frozenset(

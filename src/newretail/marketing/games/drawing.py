@@ -31,7 +31,7 @@ from newretail.marketing.games import odds as odds_code
 from newretail.marketing.games.errors import GameError
 from newretail.marketing.games.models import Game, GameChanceGrant, GameDraw, GamePlayer, GamePrize
 from newretail.marketing.games.prizes import issue_prize
-from newretail.members.models import Member, PointsEntry
+from newretail.members.models import Member
 
 D = GameDraw
 
@@ -104,9 +104,9 @@ def _pay_for_draw(game: Game, member: Member, player: GamePlayer, today: dt.date
         )
         return D.Paid.ORDER
     if game.points_per_draw > 0:
-        from newretail.members.actions.points import _account  # the ledger's row lock (see _spend)
+        from newretail.members.actions.points import locked_points_balance  # held until _spend
 
-        balance = _account(member).balance
+        balance = locked_points_balance(member)
         if balance < game.points_per_draw:
             raise DomainError(GameError.POINTS_NOT_ENOUGH, points=game.points_per_draw, balance=balance)
         return D.Paid.POINTS
@@ -114,22 +114,18 @@ def _pay_for_draw(game: Game, member: Member, player: GamePlayer, today: dt.date
 
 
 def _spend(member: Member, points: int, draw_row: GameDraw) -> None:
-    """Spend the draw's points through the members points ledger: the account row lock, FIFO by
-    expiry, one ``spend`` entry per batch with the reference ``game:<draw>:spend`` (the same
-    primitive the points mall spends with; members has no public non-order spend yet)."""
-    from newretail.members.actions.points import _account, _take
+    """Spend the draw's points through the members points ledger (reference ``game:<draw>:spend``)."""
+    from newretail.members.actions.points import spend_points
+    from newretail.members.errors import MemberError
 
-    account = _account(member)
-    taken = _take(
-        account,
-        member,
-        points,
-        kind=PointsEntry.Kind.SPEND,
-        reference=f"game:{draw_row.pk}:spend",
-        order_id=None,
-    )
-    if taken != points:
-        raise DomainError(GameError.POINTS_NOT_ENOUGH, points=points, balance=taken)
+    try:
+        spend_points(member=member, points=points, reference=f"game:{draw_row.pk}:spend")
+    except DomainError as error:
+        if error.error is not MemberError.POINTS_NOT_ENOUGH:
+            raise
+        raise DomainError(
+            GameError.POINTS_NOT_ENOUGH, points=points, balance=error.params.get("balance", 0)
+        ) from None
 
 
 def _take_stock(prize: GamePrize) -> bool:

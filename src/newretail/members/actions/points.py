@@ -204,6 +204,25 @@ def reverse_for_refund(
     return due
 
 
+def locked_points_balance(member: Member) -> int:
+    """The member's points balance under their account's row lock (inside a transaction): what a
+    spend that follows in the same transaction can rely on."""
+    return _account(member).balance
+
+
+@transaction.atomic
+def spend_points(*, member: Member, points: int, reference: str) -> None:
+    """Spend ``points`` on something that is not an order (a game draw): the account row lock,
+    first-expiring batches first, one ``spend`` entry per batch with ``reference``; not enough is
+    ``members.points_not_enough`` and nothing changes."""
+    account = _account(member)
+    if account.balance < points:
+        raise DomainError(MemberError.POINTS_NOT_ENOUGH, balance=account.balance, points=points)
+    taken = _take(account, member, points, kind=PointsEntry.Kind.SPEND, reference=reference, order_id=None)
+    if taken != points:  # the batches and the balance disagree: check_ledgers reports it
+        raise DomainError(MemberError.POINTS_NOT_ENOUGH, balance=taken, points=points)
+
+
 @transaction.atomic
 def spend_for_order(*, member: Member, order_id: int, points: int) -> None:
     """Pay part of a new order with ``points`` (积分抵现), inside the order's transaction: the

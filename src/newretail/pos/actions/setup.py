@@ -108,3 +108,13 @@ def add_scale_format(*, actor: User, name: str, pattern: str, prefixes: str, kin
         prefixes=",".join(prefix_list),
         kind=kind,
     )
+
+
+@transaction.atomic
+def set_scale_format_active(*, actor: User, format_id: int, is_active: bool) -> ScaleLabelFormat:
+    """Switch a label format on or off (the tills read the active ones at their next start)."""
+    require_perm(actor, Perm.POS_MANAGE)
+    row = get_owned(ScaleLabelFormat.objects.select_for_update(), actor.merchant_id, pk=format_id)
+    row.is_active = bool(is_active)
+    row.save(update_fields=["is_active"])
+    return row

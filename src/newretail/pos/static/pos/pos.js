@@ -51,8 +51,8 @@
   class ApiError extends Error {
     constructor(status, body) { super(body.message || String(status)); this.status = status; this.body = body; }
   }
-  async function api(method, path, body, key) {
-    if (!navigator.onLine) { setOnline(false); throw new ApiError(0, { code: "offline", message: T.offline }); }
+  async function api(method, path, body, key, probing = false) {
+    if (!navigator.onLine || (!S.online && !probing)) { setOnline(false); throw new ApiError(0, { code: "offline", message: T.offline }); }
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET") headers["X-CSRFToken"] = csrf();
@@ -317,7 +317,14 @@
       button.dataset.key = key;
       if (label === "pay") button.className = "primary";
       button.innerHTML = `<span>${T[label]}</span><kbd>${key}</kbd>`;
-      button.addEventListener("click", () => { action(); if (!$("#pos-dialog").open) focusScan(); });
+      // A click on an on-screen key must not move the caret out of the scan box (the scanner
+      // types there): the key never takes the focus, and the box gets it back once the action,
+      // which may wait for the server, is done (unless it opened a dialog).
+      button.tabIndex = -1;
+      button.addEventListener("mousedown", (event) => event.preventDefault());
+      button.addEventListener("click", async () => {
+        try { await action(); } finally { if (!$("#pos-dialog").open) focusScan(); }
+      });
       box.appendChild(button);
     }
   }
@@ -509,7 +516,8 @@
     const kinds = [];
     for (const tender of S.terminal.tenders) {
       if (tender.kind.endsWith("_micropay")) { if (!kinds.some((k) => k[0] === "code")) kinds.push(["code", T.payCode]); continue; }
-      if (tender.kind === "wallet" && !S.member) continue;
+      // Stored value only for a member who holds some (a ¥0 wallet cannot pay anything).
+      if (tender.kind === "wallet" && !(S.member && S.member.wallet_fen > 0)) continue;
       kinds.push([tender.kind, tender.label]);
     }
     return kinds.map(([kind, label]) => `<button type="button" class="tender ${kind === selected ? "on" : ""}" data-kind="${kind}" data-test="tender-${kind}">${esc(label)}</button>`).join("");
@@ -574,13 +582,34 @@
     if (S.ticket.status === "completed") { done(S.ticket); return; }
     payDialog(kind === "code" ? "code" : "cash", payment.tender_status === "failed" ? `${T.refused}: ${payment.failure_reason}` : "");
   }
+  // Offline there is no server to render the receipt: the till prints one from what it sold
+  // (its own key as the reference; the ticket number comes with the upload).
+  function offlineReceiptUrl(ticket, paper) {
+    const width = paper === 58 ? "54mm" : "76mm";
+    const row = (left, right, cls = "") => `<div class="row ${cls}"><span>${esc(left)}</span><span>${esc(right)}</span></div>`;
+    const lines = ticket.lines.map((line) => `<div class="name">${esc(line.name)}</div>${row(`${yuan(line.price)}${line.weighed ? "/kg" : ""} ${line.weighed ? qtyText(line.quantity, true) : "×" + line.quantity}`, yuan(line.amount), "sub")}`).join("");
+    const html = `<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>${esc(ticket.reference)}</title><style>
+      @page { size: ${paper}mm auto; margin: 0; } body { margin: 0; font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", monospace; }
+      .receipt { width: ${width}; margin: 0 auto; padding: 3mm 2mm; font-size: ${paper === 58 ? 11 : 12}px; line-height: 1.35; }
+      h1 { font-size: 1.4em; text-align: center; margin: 0; } .center { text-align: center; } .row { display: flex; justify-content: space-between; gap: 4px; }
+      hr { border: 0; border-top: 1px dashed #000; margin: 4px 0; } .name { font-weight: 600; } .sub { padding-left: 1em; } .total { font-size: 1.25em; font-weight: 700; }
+      .offline { border: 1px solid #000; text-align: center; font-weight: 700; margin: 2px 0; }</style></head><body>
+      <div class="receipt" data-paper="${paper}" data-test="offline-receipt"><h1>${esc(C.storeName)}</h1>${C.receiptHeader ? `<div class="center">${esc(C.receiptHeader)}</div>` : ""}
+      <div class="center">${esc(T.salesReceipt)}</div><div class="offline">${esc(T.offlineSale)}</div><hr>
+      ${row(T.reference, ticket.reference)}${row(T.time, ticket.when)}${row(`${T.terminal} ${C.terminalCode}`, `${T.cashierLabel} ${C.cashier}`)}<hr>
+      ${lines}<hr>${row(T.total, yuan(ticket.total), "total")}
+      ${ticket.rounding ? row(T.rounding, yuan(ticket.rounding)) : ""}${row(T.cash, yuan(ticket.owed))}${row(T.received, yuan(ticket.received))}${row(T.change, yuan(ticket.change_fen))}<hr>
+      <div class="center">${esc(C.receiptFooter || T.thanks)}</div></div>
+      <script>window.addEventListener("load", () => window.print());<\/script></body></html>`;
+    return URL.createObjectURL(new Blob([html], { type: "text/html" }));
+  }
   function receiptUrl(id, paper) { return C.receiptUrl.replace("{id}", id) + `?paper=${paper}&print=1`; }
   function done(ticket, offline = false) {
     const tenders = Object.entries(ticket.tenders || {}).map(([kind, fen]) => {
       const known = S.terminal.tenders.find((t) => t.kind === kind);
       return `<tr><td>${esc(known ? known.label : kind)}</td><td class="num">${yuan(fen)}</td></tr>`;
     }).join("");
-    const printing = offline ? `<p class="muted">${T.offlineOnlyCash}</p>` : `
+    const printing = (offline ? `<p class="muted">${T.offlineReceipt}</p>` : "") + `
       <button type="button" class="btn" data-print="80" data-test="print-80">${T.print80}</button>
       <button type="button" class="btn" data-print="58" data-test="print-58">${T.print58}</button>`;
     const form = dialog(ticket.kind === "return" ? T.returnDone : T.done,
@@ -591,7 +620,9 @@
       () => { closeDialog(); resetTicket(); }, { submit: T.newTicket, cancel: false });
     form.addEventListener("click", (event) => {
       const button = event.target.closest("[data-print]");
-      if (button) window.open(receiptUrl(ticket.id, button.dataset.print), "_blank", "noopener");
+      if (!button) return;
+      if (offline) window.open(offlineReceiptUrl(ticket, Number(button.dataset.print)), "_blank");
+      else window.open(receiptUrl(ticket.id, button.dataset.print), "_blank", "noopener");
     });
     form.querySelector("[data-test=dialog-ok]").focus();
     refreshShift();
@@ -615,7 +646,11 @@
         const item = { key: S.key, lines: ticketBody().lines, offline_payable_fen: total, cash_received_fen: received, sold_at: new Date().toISOString(), shift_id: S.shift ? S.shift.id : null };
         await DB.put("queue", item);
         S.queue.push(item);
-        done({ number: "", kind: "sale", tenders: { cash: owed }, change_fen: received - owed }, true);
+        const sold = S.lines.map((line) => ({ name: line.sku.name, price: line.sku.price, weighed: line.sku.weighed, quantity: line.quantity, amount: lineAmount(line.sku.price, line.quantity, line.sku.weighed) }));
+        done({
+          number: "", kind: "sale", tenders: { cash: owed }, change_fen: received - owed, lines: sold, total, owed, received,
+          rounding: owed - total, reference: item.key.slice(0, 12).toUpperCase(), when: new Date().toLocaleString("zh-CN", { hour12: false }),
+        }, true);
       });
     form.addEventListener("input", () => {
       const received = toFen(form.elements.received.value) ?? 0;
@@ -652,7 +687,20 @@
     if (online) { flushQueue(); syncCatalog(); if (S.lines.length) changed(); }
   }
   window.addEventListener("offline", () => setOnline(false));
-  window.addEventListener("online", () => setOnline(true));
+  // The browser says the network is back: check that the server answers before trusting it
+  // (a request sent the instant the link returns may still fail and would mark the till offline).
+  window.addEventListener("online", () => setTimeout(probe, 500));
+  let probing = false;
+  async function probe() {
+    // Offline because a request failed (the server was unreachable, or the link only just came
+    // back): ask the server again; an answer puts the till online, which uploads the queue.
+    if (S.online || probing || !navigator.onLine) return;
+    probing = true;
+    try {
+      S.terminal = await api("GET", `/terminals/${TID}`, undefined, undefined, true);
+      S.shift = S.terminal.shift;
+    } catch (error) { /* still unreachable: the next probe tries again */ } finally { probing = false; }
+  }
 
   // --- returns ---------------------------------------------------------------------------------
   function askReturn(number = "") {
@@ -665,17 +713,23 @@
     if (number) $("#pos-dialog-form").requestSubmit();
   }
   function returnDialog(sale) {
+    // Weighed lines are shown and returned in kg (the order keeps grams).
     const rows = sale.order_lines.map((line) => {
       const left = line.quantity - line.refunded_quantity;
-      return `<tr><td>${esc(line.name)}</td><td class="num">${line.quantity}</td><td class="num">${yuan(line.final_amount_fen)}</td>
-        <td><input class="qty" name="line-${line.id}" type="number" min="0" max="${left}" value="0" data-test="return-qty-${line.sku_id}"></td></tr>`;
+      const max = line.weighed ? (left / 1000).toFixed(3) : left;
+      const step = line.weighed ? "0.001" : "1";
+      return `<tr><td>${esc(line.name)}</td><td class="num">${qtyText(line.quantity, line.weighed)}</td><td class="num">${yuan(line.final_amount_fen)}</td>
+        <td><input class="qty" name="line-${line.id}" type="number" min="0" max="${max}" step="${step}" value="0" data-test="return-qty-${line.sku_id}">${line.weighed ? " kg" : ""}</td></tr>`;
     }).join("");
     dialog(`${T.return} · ${esc(sale.number)}`,
       `<table><tr><th>${T.item}</th><th class="num">${T.qty}</th><th class="num">${T.amount}</th><th>${T.returnQty}</th></tr>${rows}</table>
        <label>${T.managerLogin}<input name="username" autocomplete="off"></label>
        <label>${T.managerPassword}<input name="password" type="password" autocomplete="off"></label>`,
       async (data) => {
-        const lines = sale.order_lines.map((line) => ({ order_line_id: line.id, quantity: Number(data.get(`line-${line.id}`) || 0) })).filter((l) => l.quantity > 0);
+        const lines = sale.order_lines.map((line) => {
+          const typed = Number(data.get(`line-${line.id}`) || 0);
+          return { order_line_id: line.id, quantity: line.weighed ? Math.round(typed * 1000) : Math.floor(typed) };
+        }).filter((l) => l.quantity > 0);
         if (!lines.length) throw new Error(T.returnQty);
         const ticket = await api("POST", `/terminals/${TID}/returns`, { original_ticket_id: sale.id, lines, username: data.get("username") || "", password: data.get("password") || "" }, newKey());
         done(ticket);
@@ -859,7 +913,7 @@
     await syncCatalog();
     document.body.dataset.synced = "1";
     flushQueue();
-    setInterval(() => { flushQueue(); }, 3000);
+    setInterval(() => { if (S.online) flushQueue(); else probe(); }, 3000);
     setInterval(() => { syncCatalog(); }, 60000);
     focusScan();
   }
