@@ -12,7 +12,7 @@ def test_owner_logs_in_and_sees_the_console_in_chinese(open_page, owner):
     login(page, owner.username, PASSWORD)
     assert page.locator("nav.shell-nav").is_visible()
     assert "门店" in page.locator("nav.shell-nav").inner_text()
-    page.click("nav.shell-nav >> text=门店")
+    page.click('nav.shell-nav >> text="门店"')
     page.wait_for_url("**/console/stores/")
     assert "静安寺店" in page.content()
     screenshot(page, "console-stores")
