@@ -22,6 +22,7 @@ from newretail.marketing.errors import MarketingError
 from newretail.marketing.loading import bump_cache_version
 from newretail.marketing.models import CouponTemplate, Promotion
 from newretail.marketing.pricing import CHANNELS
+from newretail.marketing.switching import switch_status
 from newretail.members.models import MemberLevel
 from newretail.tenancy.access import require_perm
 from newretail.tenancy.models import Store, User
@@ -385,19 +386,15 @@ def set_promotion_status(*, actor: User, promotion_id: int, status: str) -> Prom
     merchant_id = require_perm(actor, Perm.MARKETING_MANAGE).merchant_id
     if status not in Promotion.Status.values:
         raise invalid("status", _("is not a promotion status"))
-    promotion = get_owned(Promotion.objects.select_for_update(), merchant_id, pk=promotion_id)
-    if promotion.status != status:
-        before = promotion.status
-        promotion.status = status
-        promotion.save(update_fields=["status", "updated_at"])
-        record_audit(
-            actor=actor,
-            merchant_id=merchant_id,
-            action="marketing.promotion_status",
-            obj=promotion,
-            before={"status": before},
-            after={"status": status},
-        )
+    promotion, changed = switch_status(
+        actor=actor,
+        merchant_id=merchant_id,
+        model=Promotion,
+        pk=promotion_id,
+        status=status,
+        audit_action="marketing.promotion_status",
+    )
+    if changed:
         _changed(merchant_id)
     return promotion
 

@@ -21,6 +21,7 @@ from newretail.core.tenancy import get_owned
 from newretail.marketing.actions.promotions import auditable, clean_window, whole_number
 from newretail.marketing.bargain.errors import BargainError
 from newretail.marketing.bargain.models import Bargain, BargainCampaign
+from newretail.marketing.switching import switch_status
 from newretail.tenancy.access import require_perm
 from newretail.tenancy.models import User
 from newretail.tenancy.roles import Perm
@@ -143,19 +144,14 @@ def set_campaign_status(*, actor: User, campaign_id: int, status: str) -> Bargai
     merchant_id = require_perm(actor, Perm.MARKETING_MANAGE).merchant_id
     if status not in BargainCampaign.Status.values:
         raise invalid("status", _("is not a bargain campaign status"))
-    campaign = get_owned(BargainCampaign.objects.select_for_update(), merchant_id, pk=campaign_id)
-    if campaign.status != status:
-        before = campaign.status
-        campaign.status = status
-        campaign.save(update_fields=["status", "updated_at"])
-        record_audit(
-            actor=actor,
-            merchant_id=merchant_id,
-            action="bargain.campaign_status",
-            obj=campaign,
-            before={"status": before},
-            after={"status": status},
-        )
+    campaign, _changed = switch_status(
+        actor=actor,
+        merchant_id=merchant_id,
+        model=BargainCampaign,
+        pk=campaign_id,
+        status=status,
+        audit_action="bargain.campaign_status",
+    )
     return campaign
 
 

@@ -21,6 +21,7 @@ from newretail.marketing.actions.promotions import auditable, clean_window, whol
 from newretail.marketing.games.errors import GameError
 from newretail.marketing.games.models import ODDS_TOTAL, Game, GameDraw, GamePrize
 from newretail.marketing.models import CouponTemplate
+from newretail.marketing.switching import switch_status
 from newretail.tenancy.access import require_perm
 from newretail.tenancy.models import User
 from newretail.tenancy.roles import Perm
@@ -261,16 +262,12 @@ def set_game_status(*, actor: User, game_id: int, status: str) -> Game:
     merchant_id = require_perm(actor, Perm.MARKETING_MANAGE).merchant_id
     if status not in Game.Status.values:
         raise invalid("status", _("must be active or paused"))
-    game = get_owned(Game.objects.select_for_update(), merchant_id, pk=game_id)
-    if game.status != status:
-        record_audit(
-            actor=actor,
-            merchant_id=merchant_id,
-            action="games.game_status",
-            obj=game,
-            before={"status": game.status},
-            after={"status": status},
-        )
-        Game.objects.filter(pk=game.pk).update(status=status)
-        game.status = status
+    game, _changed = switch_status(
+        actor=actor,
+        merchant_id=merchant_id,
+        model=Game,
+        pk=game_id,
+        status=status,
+        audit_action="games.game_status",
+    )
     return game

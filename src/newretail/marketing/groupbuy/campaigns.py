@@ -20,6 +20,7 @@ from newretail.core.tenancy import get_owned
 from newretail.marketing.actions.promotions import auditable, clean_window, whole_number
 from newretail.marketing.groupbuy.errors import GroupBuyError
 from newretail.marketing.groupbuy.models import GroupBuyCampaign, GroupBuyItem
+from newretail.marketing.switching import overlapping_item, switch_status
 from newretail.tenancy.access import require_perm
 from newretail.tenancy.models import User
 from newretail.tenancy.roles import Perm
@@ -112,16 +113,9 @@ def clean_campaign(merchant_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _check_overlap(merchant_id: int, fields: Mapping[str, Any], campaign_id: int | None) -> None:
     """A SKU is in one group buy at a time: which group price applies is otherwise a guess."""
-    clash = (
-        GroupBuyItem.objects.filter(
-            merchant_id=merchant_id,
-            sku_id__in=[item["sku_id"] for item in fields["items"]],
-            campaign__starts_at__lt=fields["ends_at"],
-            campaign__ends_at__gt=fields["starts_at"],
-        )
-        .exclude(campaign_id=campaign_id)
-        .select_related("campaign")
-        .first()
+    sku_ids = [item["sku_id"] for item in fields["items"]]
+    clash = overlapping_item(
+        GroupBuyItem, merchant_id, sku_ids, fields["starts_at"], fields["ends_at"], campaign_id
     )
     if clash is not None:
         raise invalid(
@@ -201,19 +195,14 @@ def set_campaign_status(*, actor: User, campaign_id: int, status: str) -> GroupB
     merchant_id = require_perm(actor, Perm.MARKETING_MANAGE).merchant_id
     if status not in GroupBuyCampaign.Status.values:
         raise invalid("status", _("is not a group-buy status"))
-    campaign = get_owned(GroupBuyCampaign.objects.select_for_update(), merchant_id, pk=campaign_id)
-    if campaign.status != status:
-        before = campaign.status
-        campaign.status = status
-        campaign.save(update_fields=["status", "updated_at"])
-        record_audit(
-            actor=actor,
-            merchant_id=merchant_id,
-            action="groupbuy.campaign_status",
-            obj=campaign,
-            before={"status": before},
-            after={"status": status},
-        )
+    campaign, _changed = switch_status(
+        actor=actor,
+        merchant_id=merchant_id,
+        model=GroupBuyCampaign,
+        pk=campaign_id,
+        status=status,
+        audit_action="groupbuy.campaign_status",
+    )
     return campaign
 
 

@@ -23,6 +23,7 @@ from newretail.marketing.models import SeckillCampaign, SeckillItem, SeckillPurc
 from newretail.marketing.seckill.errors import SeckillError
 from newretail.marketing.seckill.queries import forget_offers, offer_of
 from newretail.marketing.seckill.stock import redis_available
+from newretail.marketing.switching import overlapping_item, switch_status
 from newretail.members.models import MemberLevel
 from newretail.tenancy.access import require_perm
 from newretail.tenancy.models import User
@@ -68,7 +69,9 @@ def _items(merchant_id: int, value: Any) -> list[dict[str, int]]:
         items.append(
             {
                 "sku_id": whole_number(row.get("sku_id"), f"items.{index}.sku_id", 1, 2**62, error=E),
-                "price_fen": whole_number(row.get("price_fen"), f"items.{index}.price_fen", 0, MAX_FEN, error=E),
+                "price_fen": whole_number(
+                    row.get("price_fen"), f"items.{index}.price_fen", 0, MAX_FEN, error=E
+                ),
                 "stock": whole_number(row.get("stock"), f"items.{index}.stock", 1, MAX_STOCK, error=E),
             }
         )
@@ -122,16 +125,9 @@ def clean_campaign(merchant_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _check_overlap(merchant_id: int, fields: Mapping[str, Any], campaign_id: int | None) -> None:
     """A SKU sells in one seckill at a time: which price would apply is otherwise a guess."""
-    clash = (
-        SeckillItem.objects.filter(
-            merchant_id=merchant_id,
-            sku_id__in=[item["sku_id"] for item in fields["items"]],
-            campaign__starts_at__lt=fields["ends_at"],
-            campaign__ends_at__gt=fields["starts_at"],
-        )
-        .exclude(campaign_id=campaign_id)
-        .select_related("campaign")
-        .first()
+    sku_ids = [item["sku_id"] for item in fields["items"]]
+    clash = overlapping_item(
+        SeckillItem, merchant_id, sku_ids, fields["starts_at"], fields["ends_at"], campaign_id
     )
     if clash is not None:
         raise invalid(
@@ -202,7 +198,10 @@ def update_campaign(*, actor: User, campaign_id: int, **data: Any) -> SeckillCam
     bought = SeckillPurchase.objects.filter(campaign=campaign)
     if fields["stock_path"] != campaign.stock_path and bought.exists():
         raise invalid("stock_path", _("cannot change once members have bought"))
-    before = {**auditable({name: getattr(campaign, name) for name in fields}), "items": _audit_items(campaign)}
+    before = {
+        **auditable({name: getattr(campaign, name) for name in fields}),
+        "items": _audit_items(campaign),
+    }
     existing = {item.sku_id: item for item in campaign.items.all()}
     for sku_id, item in existing.items():
         if sku_id not in items:
@@ -216,7 +215,9 @@ def update_campaign(*, actor: User, campaign_id: int, **data: Any) -> SeckillCam
             price_fen=wanted["price_fen"], stock=wanted["stock"]
         )
         if not moved:
-            raise invalid("items", _("campaign stock cannot be below what is sold (%(sold)s)") % {"sold": item.sold})
+            raise invalid(
+                "items", _("campaign stock cannot be below what is sold (%(sold)s)") % {"sold": item.sold}
+            )
     SeckillItem.objects.bulk_create(
         [
             SeckillItem(merchant_id=merchant_id, campaign=campaign, **item)
@@ -245,19 +246,15 @@ def set_campaign_status(*, actor: User, campaign_id: int, status: str) -> Seckil
     merchant_id = require_perm(actor, Perm.MARKETING_MANAGE).merchant_id
     if status not in SeckillCampaign.Status.values:
         raise invalid("status", _("is not a seckill status"))
-    campaign = get_owned(SeckillCampaign.objects.select_for_update(), merchant_id, pk=campaign_id)
-    if campaign.status != status:
-        before = campaign.status
-        campaign.status = status
-        campaign.save(update_fields=["status", "updated_at"])
-        record_audit(
-            actor=actor,
-            merchant_id=merchant_id,
-            action="marketing.seckill_status",
-            obj=campaign,
-            before={"status": before},
-            after={"status": status},
-        )
+    campaign, changed = switch_status(
+        actor=actor,
+        merchant_id=merchant_id,
+        model=SeckillCampaign,
+        pk=campaign_id,
+        status=status,
+        audit_action="marketing.seckill_status",
+    )
+    if changed:
         transaction.on_commit(forget_offers)
     return campaign
 
@@ -280,4 +277,3 @@ def campaign_fields(campaign: SeckillCampaign) -> dict[str, Any]:
 
 def items_of(campaign: SeckillCampaign) -> Sequence[SeckillItem]:
     return list(campaign.items.select_related("sku__product").order_by("id"))
-
