@@ -97,7 +97,7 @@ def test_start_two_friends_help_and_buy_at_the_reduced_price(open_page, owner, s
 
     starter.click("[data-test=buy]")
     starter.click(f".pick:has-text('{store.name}')")
-    starter.wait_for_function(f"() => document.querySelector('[data-payable]').textContent === '{price_text}'")
+    starter.wait_for_function(f"() => document.querySelector('[data-payable]')?.textContent === '{price_text}'")
     screenshot(starter, "bargain-phone-buy")
     starter.click("#buy-form ~ .buybar button[type=submit]")
     starter.wait_for_selector("input[value=alipay]")

@@ -112,9 +112,9 @@ def test_phone_search_cart_pickup_pay_and_pickup_qr(open_page, shop):
     assert page.locator("text=已为你选择最省钱的优惠券").is_visible()
     screenshot(page, "mall-phone-checkout")
     page.click(".pick:has-text('无门槛1元券')")  # the shopper can turn it off…
-    page.wait_for_function("() => document.querySelector('[data-payable]').textContent === '¥18.00'")
+    page.wait_for_function("() => document.querySelector('[data-payable]')?.textContent === '¥18.00'")
     page.click(".pick:has-text('无门槛1元券')")  # …and on again
-    page.wait_for_function("() => document.querySelector('[data-payable]').textContent === '¥17.00'")
+    page.wait_for_function("() => document.querySelector('[data-payable]')?.textContent === '¥17.00'")
     page.click("button:has-text('提交订单')")
 
     page.wait_for_selector("text=支付宝")

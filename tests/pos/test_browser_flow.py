@@ -63,7 +63,7 @@ def test_a_full_shift_at_the_till(open_page, owner, merchant, store, cashier, ma
     page.fill("input[name=float]", "200")
     page.click("[data-test=dialog-ok]")
     page.wait_for_selector("body[data-synced='1']")
-    page.wait_for_function("document.querySelector('#pos-shift').textContent.includes('SH')")
+    page.wait_for_function("(document.querySelector('#pos-shift')?.textContent || '').includes('SH')")
 
     scan(page, "6901234567892")  # 农夫山泉 ¥3.50
     scan(page, "2700101007509")  # a scale label: 750 g of apples at ¥12.80/kg = ¥9.60
@@ -133,7 +133,7 @@ def test_a_full_shift_at_the_till(open_page, owner, merchant, store, cashier, ma
     assert Ticket.objects.filter(offline=True).count() == 0
     page.context.set_offline(False)
     page.wait_for_function(
-        "!document.querySelector('[data-test=link]').textContent.includes('·')", timeout=60_000
+        "!(document.querySelector('[data-test=link]')?.textContent || '·').includes('·')", timeout=60_000
     )
     assert Ticket.objects.filter(offline=True, status=Ticket.Status.COMPLETED).count() == 2
     assert Order.objects.filter(channel="pos").count() == 3
