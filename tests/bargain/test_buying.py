@@ -162,6 +162,29 @@ def test_cancelling_gives_the_piece_back_and_the_bargain_can_be_bought_again(
     assert again.pk != order.pk and again.status == Order.Status.PENDING_PAYMENT
 
 
+def test_a_full_refund_of_a_paid_bargain_gives_the_piece_back(campaign, owner, merchant, store, committed):
+    """An after-sale refund of the whole order (paid, then returned): the campaign gets its piece
+    back, as for a cancelled order."""
+    from newretail.payments.actions.refunds import create_refund
+
+    running = campaign()
+    member = make_member(merchant)
+    bargain, _ = start_bargain(member=member, campaign_id=running.pk)
+    order = _buy(member, bargain, store)
+    pay_order(order_id=order.pk, kind="cash", actor=owner)
+    running.refresh_from_db()
+    assert running.sold == 1
+    line = order.lines.get()
+    with committed():
+        create_refund(
+            order=order, kind="goods", lines=[(line.pk, line.quantity)], include_shipping=True,
+            reason="退货", actor=owner,
+        )
+    running.refresh_from_db()
+    bargain.refresh_from_db()
+    assert running.sold == 0 and bargain.status == "open" and bargain.order_id is None
+
+
 def test_an_order_closing_unpaid_after_the_bargain_expired_leaves_it_expired(
     campaign, merchant, store, committed
 ):

@@ -192,6 +192,27 @@ def test_the_order_paid_event_grants_the_draws(owner, game, shopper, place, wate
     assert chances_of(g, shopper, g.starts_at + dt.timedelta(hours=1)).order_left == 1
 
 
+def test_a_fully_refunded_order_takes_back_the_draws_not_used_yet(owner, game, shopper, place, water, committed):
+    from newretail.marketing.games.models import GameChanceGrant
+    from newretail.orders.actions.lifecycle import cancel_order
+    from newretail.payments.actions.charges import pay_order
+
+    g = game([points_prize(), thanks(0)], free_per_day=0, order_chances=2)
+    order = place({water: 2}, member=shopper, fulfilment="pickup", address=None)
+    with committed():
+        pay_order(order_id=order.pk, kind="cash", actor=owner)
+    assert draw(member=shopper, game_id=g.pk).paid_with == "order"  # one of the two used
+    with committed():
+        cancelled = cancel_order(order_id=order.pk, merchant=owner.merchant, actor=owner, reason="退货")
+    assert cancelled.refunded_fen == cancelled.payable_fen  # refunded in full
+    at = g.starts_at + dt.timedelta(hours=1)
+    assert chances_of(g, shopper, at).order_left == 0  # the unused draw went back with the money
+    grant = GameChanceGrant.objects.get(order=order)
+    assert (grant.chances, grant.revoked_chances) == (2, 1) and grant.revoked_at is not None
+    with pytest.raises(DomainError, match="No draws left"):
+        draw(member=shopper, game_id=g.pk)
+
+
 def test_paused_not_started_and_ended_games_refuse(owner, game, shopper):
     g = game([points_prize(), thanks(0)])
     set_game_status(actor=owner, game_id=g.pk, status="paused")

@@ -151,9 +151,10 @@ def buy_bargain(
 
 
 def release_for_order(order_id: int) -> int:
-    """The bargain's order closed unpaid or was cancelled: its piece goes back to the campaign
-    and the bargain can be bought again until it expires. Runs once per order (the bargain row
-    is locked and moved from ``ordered``); returns how many bargains it released."""
+    """The bargain's order closed unpaid, was cancelled or refunded in full: its piece goes back
+    to the campaign and the bargain can be bought again until it expires. Runs once per order
+    (the bargain row is locked and moved from ``ordered``); returns how many bargains it
+    released."""
     with transaction.atomic():
         bargain = Bargain.objects.select_for_update().filter(order_id=order_id, status=B.ORDERED).first()
         if bargain is None:

@@ -217,6 +217,29 @@ def _draw(*, member: Member, game_id: int, key: str) -> GameDraw:
     return row
 
 
+def revoke_order_chances(*, merchant_id: int, order_id: int) -> int:
+    """A fully refunded order takes back the draws it earned, as far as the member has not used
+    them (a draw already made stands, with its prize: it was drawn fairly). Once per order and
+    game. Returns how many draws were taken back."""
+    taken = 0
+    with transaction.atomic():
+        grants = GameChanceGrant.objects.select_for_update().filter(
+            merchant_id=merchant_id, order_id=order_id, revoked_at__isnull=True
+        )
+        for grant in grants.order_by("pk"):
+            player = (
+                GamePlayer.objects.select_for_update()
+                .filter(game_id=grant.game_id, member_id=grant.member_id)
+                .first()
+            )
+            back = min(grant.chances, player.order_chances_left) if player is not None else 0
+            if back:
+                GamePlayer.objects.filter(pk=player.pk).update(order_chances_left=F("order_chances_left") - back)
+            GameChanceGrant.objects.filter(pk=grant.pk).update(revoked_chances=back, revoked_at=clock.now())
+            taken += back
+    return taken
+
+
 def grant_order_chances(*, merchant_id: int, order_id: int, member_id: int | None, goods_fen: int) -> int:
     """Give the draws a paid order earns in every running game that gives draws per order (once
     per game and order). Returns how many draws were given."""

@@ -169,6 +169,9 @@ class GameChanceGrant(MerchantOwned):
     )
     chances = models.IntegerField(_("draws"))
     granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    # A full refund takes back the draws not used yet (used ones were drawn: their prizes stand).
+    revoked_chances = models.IntegerField(_("draws taken back"), default=0)
+    revoked_at = models.DateTimeField(_("taken back at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("draws earned by an order")
