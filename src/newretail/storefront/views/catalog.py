@@ -17,6 +17,7 @@ from newretail.core import clock
 from newretail.core.money import MoneyFormatError, yuan_to_fen
 from newretail.core.qr import qr_svg_inline
 from newretail.storefront import queries
+from newretail.storefront.campaign_panels import product_campaigns
 from newretail.storefront.decorators import mall_page, member_required
 from newretail.storefront.params import whole_number
 from newretail.storefront.seo import product_jsonld
@@ -170,6 +171,9 @@ def product(request, product_id: int):
     canonical = absolute(request, mall_url(request, "product", product_id=found.pk))
     store_id = chosen_store_id(request)
     seckill = product_seckill(merchant.pk, [s.pk for s in skus], first.pk)
+    campaigns = product_campaigns(
+        merchant.pk, [s.pk for s in skus], clock.now(), url_for=lambda name, **kw: mall_url(request, name, **kw)
+    )
     return render(
         request,
         "storefront/product.html",
@@ -192,6 +196,7 @@ def product(request, product_id: int):
             "og_image": absolute(request, images[0]) if images else "",
             "jsonld": product_jsonld(found, skus, available, canonical, images, request),
             "seckill": seckill,
+            "campaigns": campaigns,
             "server_ms": int(clock.now().timestamp() * 1000),
         },
     )
