@@ -16,21 +16,23 @@ seckill starts); two running seckills made through ``create_campaign``, one per 
 with one item per concurrency level (campaign stock = the number of members, one piece per
 member), so no run sells out and every request is a distinct member's first purchase of that
 item. Then ONE real server (``manage.py serve``: granian WSGI, 2 workers, the project's default
-threads; no Huey worker), warmed up, and per concurrency level, for each of no-op, Redis and
-database: ``wrk`` (Debian's package) with a Lua script that sends each request as the next
-member of the list (``POST /api/v1/shop/<slug>/seckills/<item>/buy`` with the member's bearer
-token and an idempotency key; a pickup order at the store), ``--timeout 60s`` so that slow
-answers count in the latency instead of being dropped.
+threads; no Huey worker while wrk runs), warmed up, and per concurrency level, for each of
+no-op, Redis and database: ``wrk`` (Debian's package) with a Lua script that sends each request
+as the next member of the list (``POST /api/v1/shop/<slug>/seckills/<item>/buy`` with the
+member's bearer token and an idempotency key; a pickup order at the store), ``--timeout 60s``
+so that slow answers count in the latency instead of being dropped.
 
-Purchases per second are the 201 answers the clients got per second of the run (next to it, the
-orders the database wrote during the run, per second); p99 is wrk's, over every request. After each purchase run the
-database is checked: pieces sold ≤ campaign stock, sold = the pieces of the live purchases = the
-pieces on their orders' lines, no member above the limit, one order per purchase; on the Redis
-path also Redis's count = campaign stock − sold. Any breach is reported as oversell.
+Purchases per second are the 202 answers the clients got per second of the run: the pieces are
+the member's and the order is queued (``queue_seckill``). p99 is wrk's, over every request.
+After the runs the web server stops and the Huey worker writes queued orders for ``--drain``
+seconds (orders per second reported). After each purchase run, and again after the worker, every
+item is checked: pieces sold ≤ campaign stock, nobody twice or above the limit, every written
+order holding its purchase's pieces; on the Redis path Redis's count = campaign stock − what it
+handed out = live purchases + queued requests. Any breach is reported as oversell.
 
 Goals (issue 7): at 256 clients the Redis path ≥ 70% and the database path ≥ 30% of the no-op
 endpoint's requests per second. Options: --duration S (10), --members N (20000),
---clients 64,256,1024, --threads N (wrk threads, 2).
+--clients 64,256,1024, --threads N (wrk threads, 2), --drain S (30).
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ function request()
 end
 
 function response(status, headers, body)
-  if status == 200 or status == 201 then ok = ok + 1
+  if status == 200 or status == 201 or status == 202 then ok = ok + 1
   elseif status == 409 then refused = refused + 1
   else other = other + 1 end
 end
@@ -258,25 +260,67 @@ def _wrk(
     return json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
 
 
-def _settle(item_id: int, quiet_s: float = 3.0, most_s: float = 120.0) -> None:
-    """Wait until the item's purchases stop changing (the server finishes what it accepted)."""
-    from newretail.marketing.models import SeckillPurchase
+def _accepted(item_id: int) -> tuple[int, int]:
+    """(purchases the item's stock path accepted, pieces): Redis's members, or the database's
+    live purchases."""
+    from newretail.marketing.models import SeckillItem, SeckillPurchase
+    from newretail.marketing.seckill.queries import LIVE
+    from newretail.marketing.seckill.stock import REDIS, keys
 
+    item = SeckillItem.objects.select_related("campaign").get(pk=item_id)
+    if item.campaign.stock_path == "redis":
+        bought = REDIS.client().hvals(keys(item_id)[1])
+        return len(bought), sum(int(b) for b in bought)
+    live = SeckillPurchase.objects.filter(item_id=item_id, status__in=LIVE)
+    return live.count(), sum(live.values_list("quantity", flat=True))
+
+
+def _settle(item_id: int, quiet_s: float = 2.0, most_s: float = 120.0) -> None:
+    """Wait until what the item accepted stops changing (the server answers what it still held
+    when wrk stopped)."""
     began, last, still_since = time.monotonic(), None, time.monotonic()
     while time.monotonic() - began < most_s:
-        now = (
-            SeckillPurchase.objects.filter(item_id=item_id).count(),
-            SeckillPurchase.objects.filter(item_id=item_id, order__isnull=True, status="reserved").count(),
-        )
+        now = _accepted(item_id)
         if now != last:
             last, still_since = now, time.monotonic()
-        elif time.monotonic() - still_since >= quiet_s and now[1] == 0:
+        elif time.monotonic() - still_since >= quiet_s:
             return
         time.sleep(0.5)
 
 
-def _check(item_id: int, started_at, ended_at) -> dict:
-    """Oversell and consistency of one item after its run, read from the database (and Redis)."""
+def _drain(env: dict, seconds: int, log: Path) -> dict:
+    """The Huey worker (``manage.py run_huey``, the project's default threads) writes the orders
+    of the accepted purchases for ``seconds``; orders written per second."""
+    from newretail.orders.models import Order
+
+    before = Order.objects.count()
+    with log.open("w") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "run_huey", "--quiet"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    began = time.monotonic()
+    time.sleep(seconds)
+    written = Order.objects.count() - before
+    elapsed = time.monotonic() - began
+    worker.terminate()
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+    time.sleep(1)
+    return {"orders": written, "seconds": elapsed, "per_s": written / elapsed}
+
+
+def _check(item_id: int) -> dict:
+    """Oversell and consistency of one item, read from the database (and Redis): nothing beyond
+    the campaign stock, nobody twice or beyond the limit, every written order holding exactly
+    its purchase's pieces; on the Redis path Redis's count = stock − what it handed out, and
+    the database's live purchases plus the requests still queued = what Redis handed out."""
     from django.db.models import Count, Max, Sum
 
     from newretail.marketing.models import SeckillItem, SeckillPurchase
@@ -309,36 +353,36 @@ def _check(item_id: int, started_at, ended_at) -> dict:
         problems.append(f"order lines hold {line_pieces}, ordered purchases {ordered_pieces}")
     if (per_member["most"] or 0) > 1 or (per_member["most_pieces"] or 0) > item.campaign.per_member_limit:
         problems.append(f"a member holds {per_member['most']} purchases / {per_member['most_pieces']} pieces")
+    accepted, accepted_pieces = _accepted(item_id)
     if item.campaign.stock_path == "redis":
-        left = REDIS.client().get(keys(item.pk)[0])
-        if left is not None and int(left) != item.stock - item.sold:
-            problems.append(f"Redis says {int(left)} left, the database {item.stock - item.sold}")
-    stranded = live.filter(order__isnull=True).count()
+        client = REDIS.client()
+        left = client.get(keys(item.pk)[0])
+        queued = sum(json.loads(r)["quantity"] for r in client.hvals(keys(item.pk)[3]))
+        if left is not None and int(left) != item.stock - accepted_pieces:
+            problems.append(
+                f"Redis says {int(left)} left after handing out {accepted_pieces} of {item.stock}"
+            )
+        if accepted_pieces > item.stock:
+            problems.append(f"Redis handed out {accepted_pieces} > stock {item.stock}")
+        if pieces + queued != accepted_pieces:
+            problems.append(f"live {pieces} + queued {queued} != Redis's {accepted_pieces}")
     return {
-        # Orders written while wrk was sending (the ones after it stopped are left out).
-        "purchases": ordered.filter(
-            order__created_at__gte=started_at, order__created_at__lt=ended_at
-        ).count(),
-        "after_the_run": ordered.filter(order__created_at__gte=ended_at).count(),
-        "sold": item.sold,
+        "accepted": accepted,
+        "ordered": ordered.count(),
+        "sold": max(item.sold, accepted_pieces),
         "stock": item.stock,
-        "stranded": stranded,
-        "oversell": max(0, item.sold - item.stock),
+        "oversell": max(0, item.sold - item.stock, accepted_pieces - item.stock),
         "problems": problems,
     }
 
 
-def child(duration: int, n_members: int, levels: list[int], threads: int) -> dict:
-    import datetime as dt
-
+def child(duration: int, n_members: int, levels: list[int], threads: int, drain: int) -> dict:
     sys.path.insert(0, str(ROOT / "src"))
     import django
 
     django.setup()
     import redis as redis_lib
     from django.conf import settings
-
-    from newretail.core import clock
 
     redis_lib.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     data = _setup(n_members, levels)
@@ -367,7 +411,6 @@ def child(duration: int, n_members: int, levels: list[int], threads: int) -> dic
             for clients in levels:
                 for path in PATHS:
                     time.sleep(2)
-                    started_at = clock.now()
                     if path == "noop":
                         result = _wrk(script, "/healthz", clients, duration, threads)
                         check = None
@@ -375,9 +418,8 @@ def child(duration: int, n_members: int, levels: list[int], threads: int) -> dic
                         item_id = data["items"][path][clients]
                         url = f"/api/v1/shop/{slug}/seckills/{item_id}/buy"
                         result = _wrk(script, url, clients, duration, threads, str(tokens), body)
-                        ended_at = started_at + dt.timedelta(microseconds=result["duration_us"])
                         _settle(item_id)  # requests the server still held when wrk stopped
-                        check = _check(item_id, started_at, ended_at)
+                        check = _check(item_id)
                     seconds = result["duration_us"] / 1e6
                     runs.append(
                         {
@@ -385,7 +427,7 @@ def child(duration: int, n_members: int, levels: list[int], threads: int) -> dic
                             "path": path,
                             "rps": result["requests"] / seconds,
                             "ok_rps": result["ok"] / seconds,
-                            "purchases_per_s": (check["purchases"] / seconds) if check else None,
+                            "accepted_per_s": (check["accepted"] / seconds) if check else None,
                             "p50_ms": result["p50_us"] / 1000,
                             "p99_ms": result["p99_us"] / 1000,
                             "max_ms": result["max_us"] / 1000,
@@ -401,9 +443,17 @@ def child(duration: int, n_members: int, levels: list[int], threads: int) -> dic
                     print(json.dumps(runs[-1]), file=sys.stderr)
         finally:
             _stop(server)
+        drained = _drain(dict(os.environ), drain, tmp / "worker.log")
+        final = {
+            f"{path} {clients}": _check(item_id)
+            for path, by_level in data["items"].items()
+            for clients, item_id in by_level.items()
+        }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return {
+        "drain": drained,
+        "final": final,
         "members": n_members,
         "duration": duration,
         "threads": threads,
@@ -423,7 +473,7 @@ def _report(result: dict, failed: list[str], command: str) -> None:
     )
     print()
     print(
-        "| clients | endpoint | requests/s | purchases/s (orders written in the run) | p50 ms | p99 ms | max ms | refused (409) | other errors | of no-op | oversell |"
+        "| clients | endpoint | requests/s | purchases/s (202) | p50 ms | p99 ms | max ms | refused (409) | other errors | of no-op | oversell |"
     )
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     noop = {r["clients"]: r["rps"] for r in runs if r["path"] == "noop"}
@@ -436,7 +486,7 @@ def _report(result: dict, failed: list[str], command: str) -> None:
             oversell = "**" + "; ".join(check["problems"]) + "**"
         else:
             oversell = f"0 (sold {check['sold']}/{check['stock']})"
-        purchases = "" if r["check"] is None else f"{r['ok_rps']:.1f} ({r['purchases_per_s']:.1f})"
+        purchases = "" if r["check"] is None else f"{r['ok_rps']:.1f}"
         other = r["other"] + r["timeouts"] + r["socket_errors"]
         print(
             f"| {r['clients']} | {r['path']} | {r['rps']:.0f} | {purchases} | {r['p50_ms']:.1f} | "
@@ -449,6 +499,14 @@ def _report(result: dict, failed: list[str], command: str) -> None:
             share = at["ok_rps"] / noop[256]
             verdict = "met" if share >= goal else "NOT met"
             print(f"- goal at 256 clients, {path} path ≥ {goal:.0%} of no-op: {share:.1%} — {verdict}")
+    drained = result["drain"]
+    backlog = sum(c["accepted"] - c["ordered"] for c in result["final"].values())
+    print(
+        f"- orders written by the Huey worker afterwards (web server stopped): {drained['orders']} in "
+        f"{drained['seconds']:.0f} s = {drained['per_s']:.1f} orders/s; {backlog} purchases still queued"
+    )
+    problems = {k: c["problems"] for k, c in result["final"].items() if c["problems"]}
+    print(f"- final check of every item after the worker: {problems or 'consistent, oversell 0'}")
     print_machine(failed)
 
 
@@ -459,10 +517,11 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=20_000)
     parser.add_argument("--clients", default="64,256,1024")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--drain", type=int, default=30, help="seconds the Huey worker writes orders after")
     args = parser.parse_args()
     levels = [int(x) for x in args.clients.split(",") if x.strip()]
     if args.child:
-        print(json.dumps(child(args.duration, args.members, levels, args.threads)))
+        print(json.dumps(child(args.duration, args.members, levels, args.threads, args.drain)))
         return 0
     if shutil.which("wrk") is None:
         print("wrk is needed: apt-get install wrk", file=sys.stderr)
@@ -472,7 +531,7 @@ def main() -> int:
         print("the seckill bench runs on PostgreSQL: DATABASE_URL=postgres://…", file=sys.stderr)
         return 2
     forwarded = ["--duration", str(args.duration), "--members", str(args.members), "--clients", args.clients]
-    forwarded += ["--threads", str(args.threads)]
+    forwarded += ["--threads", str(args.threads), "--drain", str(args.drain)]
     extra = {"REDIS_URL": os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)}
     if os.environ.get("WEB_THREADS"):
         extra["WEB_THREADS"] = os.environ["WEB_THREADS"]

@@ -123,3 +123,41 @@ def test_countdown_buy_pay_and_sold_out(open_page, owner, store, live_server, se
     console.click("#add-item")
     assert console.locator("[data-item-row]").count() == 2
     screenshot(console, "seckill-console-form")
+
+
+def test_the_page_waits_for_the_worker_then_opens_the_pay_page(
+    open_page, owner, store, live_server, monkeypatch, settings
+):
+    """The worker's task held back (as when the queue is long): the shopper sees that the pieces
+    are theirs while the order is written; once the worker places it, the page moves on to the
+    pay page by itself (htmx poll, HX-Redirect)."""
+    from newretail.marketing.models import SeckillPurchase
+    from newretail.marketing.seckill.buying import place_purchase_order
+
+    forget_offers()
+    held: list[int] = []
+    monkeypatch.setattr("newretail.marketing.tasks.place_seckill_order_task", held.append)
+    settings.PUBLIC_BASE_URL = live_server.url
+    merchant = owner.merchant
+    set_up_sandbox_account(merchant_id=merchant.pk, provider="alipay", actor=owner)
+    water = make_sku(merchant.pk, name="农夫山泉 550ml", price_fen=350)
+    receive(store.warehouses.get(), water, 50)
+    item = _campaign(owner, water, stock=20, name="整点秒杀").items.get()
+
+    page, _errors = open_page(viewport=PHONE)
+    page.set_default_timeout(30_000)
+    _mall_login(page, merchant)
+    page.goto(f"/m/{merchant.slug}/seckill/{item.pk}/")
+    page.click(f"label.pick:has-text('{store.name}')")
+    page.click("[data-test=seckill-buy]")
+    page.wait_for_selector("[data-test=seckill-waiting]")
+    assert "抢到了" in page.locator("[data-test=seckill-waiting]").inner_text()
+    page.wait_for_timeout(2500)  # it polls and keeps waiting
+    assert page.is_visible("[data-test=seckill-waiting]")
+    screenshot(page, "seckill-waiting")
+
+    place_purchase_order(held[0])  # the worker gets to it
+    page.wait_for_url(re.compile(r"/orders/\d+/pay/"))
+    page.wait_for_selector("text=支付宝")
+    order = SeckillPurchase.objects.get(pk=held[0]).order
+    assert f"/orders/{order.pk}/pay/" in page.url and order.payable_fen == 100

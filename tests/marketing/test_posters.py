@@ -229,3 +229,60 @@ def test_a_cashier_cannot_make_posters(owner, store):
     assert caught.value.status == 403
     with pytest.raises(DomainError):
         actions.preview_poster(actor=cashier, data=data())
+
+
+def _campaigns(owner, sku) -> dict:
+    """One campaign of each kind a poster can open (rows straight in: only their ids matter)."""
+    import datetime as dt
+
+    from newretail.core import clock
+    from newretail.marketing.bargain.models import BargainCampaign
+    from newretail.marketing.games.models import Game
+    from newretail.marketing.groupbuy.models import GroupBuyCampaign, GroupBuyItem
+    from newretail.marketing.models import SeckillCampaign, SeckillItem
+
+    window = {"starts_at": clock.now(), "ends_at": clock.now() + dt.timedelta(days=1)}
+    merchant_id = owner.merchant_id
+    seckill = SeckillCampaign.objects.create(merchant_id=merchant_id, name="整点秒杀", **window)
+    SeckillItem.objects.create(merchant_id=merchant_id, campaign=seckill, sku=sku, price_fen=990, stock=5)
+    groupbuy = GroupBuyCampaign.objects.create(merchant_id=merchant_id, name="三人团", group_size=3, **window)
+    item = GroupBuyItem.objects.create(merchant_id=merchant_id, campaign=groupbuy, sku=sku, group_price_fen=1290)
+    bargain = BargainCampaign.objects.create(
+        merchant_id=merchant_id, name="砍价0元拿", sku=sku, start_price_fen=5000, floor_price_fen=100,
+        helpers_needed=5, stock=10, **window,
+    )
+    game = Game.objects.create(merchant_id=merchant_id, name="幸运大转盘", kind="wheel", description="天天抽奖", **window)
+    slug = owner.merchant.slug
+    return {
+        "seckill": (seckill, f"/m/{slug}/seckill/", "¥9.90"),
+        "groupbuy": (groupbuy, f"/m/{slug}/groupbuys/{item.pk}/", "¥12.90"),
+        "bargain": (bargain, f"/m/{slug}/bargain/{bargain.pk}/", "¥1"),
+        "game": (game, f"/m/{slug}/games/{game.pk}/", None),
+    }
+
+
+@pytest.mark.django_db
+def test_campaign_posters_open_the_campaign_page_with_its_name_and_price(owner, product):
+    sku = product.skus.get()
+    for kind, (campaign, path, price) in _campaigns(owner, sku).items():
+        poster = actions.create_poster(actor=owner, data=data(target=kind, target_id=campaign.pk))
+        tag = poster.source_tag
+        assert (poster.target, poster.target_id, tag.target_kind, tag.target_id) == (
+            kind, campaign.pk, kind, campaign.pk
+        ), kind
+        assert actions.poster_url(poster).endswith(f"{path}?src={tag.code}"), kind
+        checked = actions.check_input(owner.merchant_id, actions.poster_input_of(poster))
+        drawn = actions._draw(owner.merchant, checked, code=tag.code, poster=poster)
+        assert drawn.texts["title"].lines == [campaign.name], kind
+        if price:
+            assert drawn.texts["price"].lines == [price], kind
+
+
+@pytest.mark.django_db
+def test_another_merchants_campaign_is_refused(owner, other_owner):
+    theirs = _campaigns(other_owner, make_sku(other_owner.merchant_id))
+    for kind, (campaign, _path, _price) in theirs.items():
+        with pytest.raises(DomainError) as caught:
+            actions.create_poster(actor=owner, data=data(target=kind, target_id=campaign.pk))
+        assert caught.value.code == "marketing.poster_invalid_target", kind
+    assert Poster.objects.filter(merchant_id=owner.merchant_id).count() == 0

@@ -168,21 +168,27 @@ def test_the_shopper_list_has_live_and_upcoming_items_and_the_server_time(
 def test_buy_returns_the_order_to_pay_and_a_replay_returns_the_same_order(client, merchant, store, running):
     me, member = shopper(client, merchant)
     item_id = running["items"][0]["id"]
-    order = me.post(
+    assert me.get(f"{buy_path(merchant, item_id)[:-4]}/purchase")["status"] == "none"
+    answer = me.post(
         buy_path(merchant, item_id),
         {**PICKUP, "store_id": store.pk, "quantity": 2},
-        status=201,
+        status=202,
         **key("sk-1"),
     )
+    # The worker runs inline in tests, so the order is already written.
+    assert (answer["status"], answer["settled"], answer["error"]) == ("ordered", True, None)
+    order = answer["order"]
     assert order["status"] == "pending_payment" and order["payable_fen"] == 200
     assert [(line["quantity"], line["unit_price_fen"]) for line in order["lines"]] == [(2, 100)]
     again = me.post(
         buy_path(merchant, item_id),
         {**PICKUP, "store_id": store.pk, "quantity": 2},
-        status=201,
+        status=202,
         **key("sk-1"),
     )
-    assert again["id"] == order["id"]
+    assert again["order"]["id"] == order["id"]
+    polled = me.get(f"{buy_path(merchant, item_id)[:-4]}/purchase")
+    assert (polled["status"], polled["order"]["id"]) == ("ordered", order["id"])
     assert SeckillPurchase.objects.filter(member=member).count() == 1
     # A new key is a second purchase: refused, one live order per member and item.
     second = me.post(buy_path(merchant, item_id), {**PICKUP, "store_id": store.pk}, status=409, **key("sk-2"))
@@ -197,7 +203,7 @@ def test_refusals_use_the_error_body(client, staff, merchant, store, water, runn
     for _ in range(2):  # the other pieces go to others: 2 + 1 = 3
         other, _m = shopper(client, merchant)
         other.post(
-            buy_path(merchant, item_id), {**PICKUP, "store_id": store.pk, "quantity": 1 + _}, status=201
+            buy_path(merchant, item_id), {**PICKUP, "store_id": store.pk, "quantity": 1 + _}, status=202
         )
     sold_out = me.post(buy_path(merchant, item_id), {**PICKUP, "store_id": store.pk}, status=409)
     assert sold_out["code"] == "marketing.seckill_sold_out"
@@ -244,14 +250,26 @@ def test_buying_needs_a_member_token_and_a_valid_body(client, merchant, store, r
     assert not SeckillPurchase.objects.exists()
 
 
-def test_an_order_the_core_refuses_gives_the_pieces_back(client, merchant, running):
-    """Express without an address: the order core refuses, the pieces return at once."""
+def test_an_order_the_core_refuses_gives_the_pieces_back_and_says_why(client, merchant, running):
+    """Pickup at a store that is not the merchant's: the order core refuses when the worker
+    places the order; the pieces return at once and the waiting shopper is told why."""
+    me, _member = shopper(client, merchant)
+    item_id = running["items"][0]["id"]
+    answer = me.post(buy_path(merchant, item_id), {**PICKUP, "store_id": 2**40}, status=202)
+    assert (answer["status"], answer["settled"], answer["order"]) == ("failed", True, None)
+    assert answer["error"]["code"] == "not_found" and answer["error"]["message"]  # no such store
+    purchase = SeckillPurchase.objects.get()
+    assert (purchase.status, purchase.failure_code) == ("released", answer["error"]["code"])
+    assert me.get(shop_path(merchant, "seckills"))["items"][0]["left"] == 3
+    assert me.get(f"{buy_path(merchant, item_id)[:-4]}/purchase")["status"] == "failed"
+
+
+def test_what_can_be_checked_before_taking_the_pieces_is(client, merchant, running):
+    """Express without an address never takes a piece."""
     me, _member = shopper(client, merchant)
     answer = me.post(buy_path(merchant, running["items"][0]["id"]), {"fulfilment": "express"}, status=400)
-    assert answer["code"].startswith("orders.")
-    purchase = SeckillPurchase.objects.get()
-    assert purchase.status == "released"
-    assert me.get(shop_path(merchant, "seckills"))["items"][0]["left"] == 3
+    assert answer["code"] == "marketing.invalid_seckill"
+    assert not SeckillPurchase.objects.exists()
 
 
 @pytest.mark.usefixtures("wechat_account")
@@ -261,12 +279,12 @@ def test_the_live_report_counts_orders_payment_gmv_cost_and_conversion(
     item_id = running["items"][0]["id"]
     payer, _m1 = shopper(client, merchant)
     order = payer.post(
-        buy_path(merchant, item_id), {**PICKUP, "store_id": store.pk, "quantity": 2}, status=201
-    )
+        buy_path(merchant, item_id), {**PICKUP, "store_id": store.pk, "quantity": 2}, status=202
+    )["order"]
     paid = pay_online(payer, merchant, order["id"], committed)
     assert paid["status"] in ("paid", "ready_for_pickup", "fulfilling")
     waiter, _m2 = shopper(client, merchant)
-    waiter.post(buy_path(merchant, item_id), {**PICKUP, "store_id": store.pk}, status=201)
+    waiter.post(buy_path(merchant, item_id), {**PICKUP, "store_id": store.pk}, status=202)
 
     report = staff.get(f"{SECKILLS}/{running['id']}/report")
     assert (report["stock"], report["sold"], report["left"]) == (3, 3, 0)

@@ -72,7 +72,7 @@ def _campaign(owner, sku, stock_path: str) -> SeckillItem:
     return campaign.items.get()
 
 
-def _run_buyers(store, item, members) -> tuple[list[Order], list[DomainError]]:
+def _run_buyers(store, item, members, action=buy_seckill) -> tuple[list, list[DomainError]]:
     buyers = [(m, 1) for m in members] + [(m, 2) for m in members[:DOUBLE_TAPS]]
     assert len(buyers) == BUYERS
     barrier = threading.Barrier(BUYERS)
@@ -87,7 +87,7 @@ def _run_buyers(store, item, members) -> tuple[list[Order], list[DomainError]]:
             barrier.wait(timeout=60)
             with slots:
                 try:
-                    order = buy_seckill(
+                    order = action(
                         member=member, item_id=item.pk, quantity=quantity, fulfilment="pickup", store_id=store.pk
                     )
                 except DomainError as error:
@@ -148,20 +148,66 @@ def test_redis_path_sells_exactly_the_campaign_stock(shop, caplog):
     orders, errors = _run_buyers(store, item, members)
     _assert_sold_exactly(item, warehouse, sku, orders, errors)
     client = stock_paths.REDIS.client()
-    stock_key, bought_key, pending_key = stock_paths.keys(item.pk)
+    stock_key, bought_key, pending_key, requests_key = stock_paths.keys(item.pk)
     assert int(client.get(stock_key)) == 0
     bought = {int(m): int(q) for m, q in client.hgetall(bought_key).items()}
     assert sum(bought.values()) == STOCK and len(bought) == len(orders)
-    assert client.zcard(pending_key) == 0
+    assert client.zcard(pending_key) == 0 and client.hlen(requests_key) == 0
     # Redis was the gate: the database's guard never had to refuse a buyer Redis let through.
     assert not [r for r in caplog.records if "disagree" in r.getMessage()]
+
+
+@pytest.mark.redis
+def test_redis_path_answers_from_redis_and_the_workers_write_exactly_the_winners(shop, monkeypatch):
+    """The shopper path as served: 500 buyers are answered from the Lua script alone (nothing in
+    the database yet), then six workers write the queued requests, each request handed to two
+    of them (a retried task): exactly the campaign stock becomes purchases and orders, once."""
+    from newretail.marketing.seckill import buying
+
+    merchant, owner, store, warehouse, sku, members = shop
+    item = _campaign(owner, sku, "redis")
+    queued: list[tuple[int, int]] = []
+    monkeypatch.setattr("newretail.marketing.tasks.write_seckill_order_task", lambda i, m: queued.append((i, m)))
+    states, errors = _run_buyers(store, item, members, action=buying.queue_seckill)
+    assert {s.status for s in states} == {"queued"} and len(states) == len(queued) <= STOCK
+    assert not SeckillPurchase.objects.filter(item=item).exists()
+    client = stock_paths.REDIS.client()
+    stock_key, bought_key, _pending, requests_key = stock_paths.keys(item.pk)
+    assert int(client.get(stock_key)) == 0 and client.hlen(requests_key) == len(states)
+    assert sum(int(q) for q in client.hvals(bought_key)) == STOCK
+
+    work = queued + queued[::-1]  # every request twice
+    lock, crashes = threading.Lock(), []
+
+    def worker() -> None:
+        try:
+            while True:
+                with lock:
+                    if not work:
+                        return
+                    item_id, member_id = work.pop()
+                buying.write_and_place(item_id, member_id)
+        except BaseException as exc:  # pragma: no cover - reported below
+            crashes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not crashes, crashes[:3]
+    orders = [p.order for p in SeckillPurchase.objects.filter(item=item, status="ordered").select_related("order")]
+    _assert_sold_exactly(item, warehouse, sku, orders, errors)
+    assert client.hlen(requests_key) == 0
 
 
 class NaiveStock:
     """What not to do: read what is left, then write it back decremented (a lost update lets two
     buyers take the same piece). The purchase rows still obey the one-per-member constraint."""
 
-    def take(self, offer, *, member_id, quantity, request_key):
+    def take(self, offer, *, member_id, quantity, request_key, order_request):
         item = SeckillItem.objects.get(pk=offer.item_id)
         if item.stock - item.sold < quantity:
             raise DomainError(SeckillError.SOLD_OUT)
@@ -178,6 +224,9 @@ class NaiveStock:
                 )
         except IntegrityError:
             raise DomainError(SeckillError.ALREADY_BOUGHT) from None
+
+    def write(self, offer, *, member_id):
+        return None
 
     def give_back(self, offer, *, member_id):
         pass

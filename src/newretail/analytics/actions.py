@@ -160,6 +160,19 @@ def tag_url(tag: SourceTag) -> str:
         return mall_absolute_url(merchant, "stores", query=query)
     if tag.target_kind == TargetKind.COUPON:
         return mall_absolute_url(merchant, "coupons", query=query)
+    if tag.target_kind == TargetKind.SECKILL:
+        return mall_absolute_url(merchant, "seckill", query=query)
+    if tag.target_kind == TargetKind.GROUPBUY and tag.target_id:
+        from newretail.marketing.groupbuy.models import GroupBuyItem
+
+        first = GroupBuyItem.objects.filter(merchant=merchant, campaign_id=tag.target_id).order_by("pk").first()
+        if first is not None:
+            return mall_absolute_url(merchant, "groupbuy_item", query=query, item_id=first.pk)
+        return mall_absolute_url(merchant, "groupbuys", query=query)
+    if tag.target_kind == TargetKind.BARGAIN and tag.target_id:
+        return mall_absolute_url(merchant, "bargain_campaign", query=query, campaign_id=tag.target_id)
+    if tag.target_kind == TargetKind.GAME and tag.target_id:
+        return mall_absolute_url(merchant, "game", query=query, game_id=tag.target_id)
     return mall_absolute_url(merchant, "home", query=query)
 
 

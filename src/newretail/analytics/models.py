@@ -32,6 +32,10 @@ class TargetKind(models.TextChoices):
     PROMOTION = "promotion", _("Promotion")
     COUPON = "coupon", _("Coupon")
     STORE = "store", _("Store")
+    SECKILL = "seckill", _("Seckill")
+    GROUPBUY = "groupbuy", _("Group buy")
+    BARGAIN = "bargain", _("Bargain")
+    GAME = "game", _("Lottery game")
 
 
 class SourceTag(MerchantOwned):

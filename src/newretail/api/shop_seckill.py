@@ -3,11 +3,16 @@
     GET  /shop/{slug}/seckills[?campaign_id=]      live items (soonest end first), then upcoming;
                                                    server_time so a client counts down on the
                                                    server's clock, not the phone's
-    POST /shop/{slug}/seckills/{seckill_item_id}/buy     -> the order to pay (Idempotency-Key header)
+    POST /shop/{slug}/seckills/{seckill_item_id}/buy     -> 202, the purchase (Idempotency-Key header)
+    GET  /shop/{slug}/seckills/{seckill_item_id}/purchase -> the member's purchase, to poll
 
-Refusals are the usual error body: ``marketing.seckill_sold_out``, ``…_not_started``,
-``…_ended``, ``…_paused``, ``…_limit_exceeded``, ``…_already_bought``, ``…_level_required``
-(409) and ``…_busy`` (503, try again)."""
+A purchase is answered as soon as the pieces are the member's: ``status`` ``queued`` or
+``writing`` while the worker writes the order (poll the purchase every second or so), then
+``ordered`` with the order to pay (``POST /shop/{slug}/orders/{id}/pay``), or ``failed`` with
+``error`` when the order could not be placed (the pieces went back). Refusals of the purchase
+itself are the usual error body: ``marketing.seckill_sold_out``, ``…_not_started``, ``…_ended``,
+``…_paused``, ``…_limit_exceeded``, ``…_already_bought``, ``…_level_required`` (409) and
+``…_busy`` (503, try again)."""
 
 from __future__ import annotations
 
@@ -21,8 +26,8 @@ from newretail.api.order_schemas import OrderOut, order_out
 from newretail.api.shop import Slug, _merchant
 from newretail.api.shop_auth import MEMBER_AUTH, member_of
 from newretail.core import clock
-from newretail.marketing.seckill.buying import buy_seckill
-from newretail.marketing.seckill.queries import MallSeckillItem, mall_seckill_items
+from newretail.marketing.seckill.buying import PurchaseState, purchase_state, queue_seckill
+from newretail.marketing.seckill.queries import MallSeckillItem, mall_seckill_items, offer_for
 from newretail.orders import queries
 from newretail.orders.actions.cart import address_snapshot
 
@@ -105,9 +110,32 @@ class BuyIn(Schema):
     buyer_note: str = Field("", max_length=200)
 
 
+class PurchaseErrorOut(Schema):
+    code: str
+    message: str
+
+
+class SeckillPurchaseOut(Schema):
+    status: str = Field(..., description="queued | writing | ordered | failed | none")
+    settled: bool = Field(..., description="False while the order is being written: poll again.")
+    order: OrderOut | None = None
+    error: PurchaseErrorOut | None = None
+
+
+def purchase_out(state: PurchaseState) -> SeckillPurchaseOut:
+    return SeckillPurchaseOut(
+        status=state.status,
+        settled=state.settled,
+        order=order_out(queries.for_display(state.order), show_pickup_code=True) if state.order else None,
+        error=PurchaseErrorOut(code=state.error_code, message=state.error_message)
+        if state.error_code
+        else None,
+    )
+
+
 @router.post(
     "/{merchant_slug}/seckills/{seckill_item_id}/buy",
-    response={201: OrderOut, **ERRORS, 503: ErrorOut},
+    response={202: SeckillPurchaseOut, **ERRORS, 503: ErrorOut},
 )
 def buy(
     request,
@@ -116,10 +144,11 @@ def buy(
     seckill_item_id: int = Path(..., ge=1, le=MAX_ID),
     idempotency_key: Key = None,
 ):
-    """Take the pieces and place the order at the seckill price; pay it as any order (``POST
-    /shop/{slug}/orders/{id}/pay``) before it expires (5 minutes unless the campaign says)."""
+    """Take the pieces and queue the order at the seckill price (202): poll ``…/purchase`` until
+    ``settled``, then pay the order as any order before it expires (5 minutes unless the
+    campaign says)."""
     member = member_of(request)
-    order = buy_seckill(
+    state = queue_seckill(
         member=member,
         item_id=seckill_item_id,
         quantity=body.quantity,
@@ -129,4 +158,13 @@ def buy(
         buyer_note=body.buyer_note,
         idempotency_key=idempotency_key,
     )
-    return Status(201, order_out(queries.for_display(order), show_pickup_code=True))
+    return Status(202, purchase_out(state))
+
+
+@router.get(
+    "/{merchant_slug}/seckills/{seckill_item_id}/purchase", response={200: SeckillPurchaseOut, **ERRORS}
+)
+def purchase(request, merchant_slug: str = Slug, seckill_item_id: int = Path(..., ge=1, le=MAX_ID)):
+    """The member's purchase of this item: what the waiting page polls."""
+    member = member_of(request)
+    return purchase_out(purchase_state(offer_for(member.merchant_id, seckill_item_id), member.pk))

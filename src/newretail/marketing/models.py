@@ -375,6 +375,10 @@ class Poster(MerchantOwned):
         COUPON = "coupon", _("Coupon")
         STORE = "store", _("Store")
         HOME = "home", _("Mall home")
+        SECKILL = "seckill", _("Seckill")
+        GROUPBUY = "groupbuy", _("Group buy")
+        BARGAIN = "bargain", _("Bargain")
+        GAME = "game", _("Lottery game")
 
     name = models.CharField(_("name"), max_length=60)
     layout = models.CharField(_("template"), max_length=32)
@@ -390,6 +394,23 @@ class Poster(MerchantOwned):
     )
     store = models.ForeignKey(
         "tenancy.Store", verbose_name=_("store"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A campaign the poster opens (one of these four, by ``target``).
+    seckill = models.ForeignKey(
+        "marketing.SeckillCampaign", verbose_name=_("seckill"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    groupbuy = models.ForeignKey(
+        "groupbuy.GroupBuyCampaign", verbose_name=_("group buy"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    bargain = models.ForeignKey(
+        "bargain.BargainCampaign", verbose_name=_("bargain"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    game = models.ForeignKey(
+        "games.Game", verbose_name=_("lottery game"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
     )
     # {"title", "subtitle", "price", "body", "badge", "cta"}: what the merchant typed.
     texts = models.JSONField(_("texts"), default=dict, blank=True)
@@ -421,6 +442,10 @@ class Poster(MerchantOwned):
             self.Target.PROMOTION: self.promotion_id,
             self.Target.COUPON: self.coupon_template_id,
             self.Target.STORE: self.store_id,
+            self.Target.SECKILL: self.seckill_id,
+            self.Target.GROUPBUY: self.groupbuy_id,
+            self.Target.BARGAIN: self.bargain_id,
+            self.Target.GAME: self.game_id,
         }.get(self.target)
 
 
@@ -508,7 +533,8 @@ class SeckillItem(MerchantOwned):
 class SeckillPurchase(MerchantOwned):
     """A member's pieces of one seckill item: ``reserved`` when the campaign stock was taken,
     ``ordered`` once its order is written (unpaid or paid), ``released`` when the order closed or
-    was cancelled, or was never written (the pieces went back to the campaign). A member holds
+    was cancelled, or was never written (the pieces went back to the campaign; ``failure_*`` say
+    why). A member holds
     at most one live purchase per item (constraint): no second order, nothing beyond the limit."""
 
     class Status(models.TextChoices):
@@ -530,6 +556,11 @@ class SeckillPurchase(MerchantOwned):
     )
     # The shopper's idempotency key: a replay returns the same order.
     request_key = models.CharField(_("idempotency key"), max_length=64, blank=True)
+    # What the order is to be (fulfilment, store_id, address, buyer_note): a worker writes it.
+    order_request = models.JSONField(_("order request"), default=dict, blank=True)
+    # Why the order could not be written (the pieces went back): shown to the shopper who waited.
+    failure_code = models.CharField(_("failure code"), max_length=64, blank=True)
+    failure_message = models.CharField(_("failure"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     released_at = models.DateTimeField(_("given back at"), null=True, blank=True)
 

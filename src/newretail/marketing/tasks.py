@@ -1,15 +1,33 @@
-"""Periodic jobs of marketing (run by the Huey consumer)."""
+"""Jobs of marketing run by the Huey consumer: the seckill's order writing, and periodic repairs."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from newretail.core import clock
+from newretail.marketing.seckill.buying import place_purchase_order, write_and_place
 from newretail.marketing.seckill.reconcile import reconcile_seckill
+
+# Ahead of event delivery and reports: a shopper is waiting on the page for this order.
+SECKILL_PRIORITY = 100
+
+
+@db_task(priority=SECKILL_PRIORITY)
+def write_seckill_order_task(item_id: int, member_id: int) -> str:
+    """A request the Redis path queued: write the purchase row, then place its order."""
+    purchase = write_and_place(item_id, member_id)
+    return purchase.status if purchase is not None else "nothing queued"
+
+
+@db_task(priority=SECKILL_PRIORITY)
+def place_seckill_order_task(purchase_id: int) -> str:
+    """A purchase the database path reserved: place its order."""
+    purchase = place_purchase_order(purchase_id)
+    return purchase.status if purchase is not None else "gone"
 
 
 @db_periodic_task(crontab(minute="*"))
 def reconcile_seckill_task() -> int:
-    """Every minute: give back seckill stock stranded by a process that died mid-purchase, and
-    bring Redis back in line with the database's purchases. Returns how many repairs."""
+    """Every minute: finish or give back seckill purchases stranded between steps (a lost task, a
+    process that died), and bring Redis back in line with the database. Returns how many repairs."""
     result = reconcile_seckill(clock.now())
-    return result.released + result.sold_fixed + result.redis_changes
+    return result.released + result.placed + result.sold_fixed + result.redis_changes

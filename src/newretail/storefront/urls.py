@@ -53,6 +53,7 @@ urlpatterns = [
     path("coupons/redeem/", coupons.redeem, name="redeem_coupon"),
     path("seckill/", seckill_views.seckill_list, name="seckill"),
     path("seckill/<int:item_id>/", seckill_views.seckill_buy, name="seckill_buy"),
+    path("seckill/<int:item_id>/status/", seckill_views.seckill_status, name="seckill_status"),
     path("games/", game_views.game_list, name="games"),
     path("games/points/", game_views.points_playground, name="points_playground"),
     path("games/<int:game_id>/", game_views.game_page, name="game"),

@@ -25,7 +25,10 @@ from newretail.console.decorators import console_view
 from newretail.console.helpers import done, owned, raise_if_denied
 from newretail.console.paging import paginate
 from newretail.core.errors import CoreError, DomainError
-from newretail.marketing.models import CouponTemplate, Poster, Promotion
+from newretail.marketing.bargain.models import BargainCampaign
+from newretail.marketing.games.models import Game
+from newretail.marketing.groupbuy.models import GroupBuyCampaign
+from newretail.marketing.models import CouponTemplate, Poster, Promotion, SeckillCampaign
 from newretail.marketing.posters import actions as poster_actions
 from newretail.marketing.posters.errors import PosterError
 from newretail.marketing.posters.layouts import LAYOUTS, Layout
@@ -35,7 +38,16 @@ from newretail.tenancy.roles import Perm
 
 T = Poster.Target
 MAX_OPTIONS = 500
-TARGET_FIELDS = {T.PRODUCT: "product", T.PROMOTION: "promotion", T.COUPON: "coupon", T.STORE: "store"}
+TARGET_FIELDS = {
+    T.PRODUCT: "product",
+    T.PROMOTION: "promotion",
+    T.COUPON: "coupon",
+    T.STORE: "store",
+    T.SECKILL: "seckill",
+    T.GROUPBUY: "groupbuy",
+    T.BARGAIN: "bargain",
+    T.GAME: "game",
+}
 
 
 class PosterForm(forms.Form):
@@ -56,6 +68,10 @@ class PosterForm(forms.Form):
         widget=forms.Select,
         help_text=gettext_lazy("Empty: the list of stores."),
     )
+    seckill = forms.IntegerField(label=gettext_lazy("Seckill"), required=False, widget=forms.Select)
+    groupbuy = forms.IntegerField(label=gettext_lazy("Group buy"), required=False, widget=forms.Select)
+    bargain = forms.IntegerField(label=gettext_lazy("Bargain"), required=False, widget=forms.Select)
+    game = forms.IntegerField(label=gettext_lazy("Lottery game"), required=False, widget=forms.Select)
     campaign = forms.CharField(
         label=gettext_lazy("Campaign"),
         required=False,
@@ -91,6 +107,14 @@ class PosterForm(forms.Form):
             (c.pk, c.name)
             for c in CouponTemplate.objects.filter(merchant_id=merchant_id).order_by("-id")[:MAX_OPTIONS]
         ]
+        for name, model in (
+            ("seckill", SeckillCampaign),
+            ("groupbuy", GroupBuyCampaign),
+            ("bargain", BargainCampaign),
+            ("game", Game),
+        ):
+            rows = model.objects.filter(merchant_id=merchant_id).order_by("-id")[:MAX_OPTIONS]
+            self.fields[name].widget.choices = blank + [(row.pk, row.name) for row in rows]
         self.fields["store"].widget.choices = blank + [
             (s.pk, s.name) for s in Store.objects.filter(merchant_id=merchant_id).order_by("code")
         ]

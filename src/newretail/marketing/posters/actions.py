@@ -85,7 +85,10 @@ def _target(merchant_id: int, kind: str, object_id: int | None):
     """The target row (None for the mall home / the store list) — a clear error for an id that
     is not the merchant's."""
     from newretail.catalog.models import Product
-    from newretail.marketing.models import CouponTemplate, Promotion
+    from newretail.marketing.bargain.models import BargainCampaign
+    from newretail.marketing.games.models import Game
+    from newretail.marketing.groupbuy.models import GroupBuyCampaign
+    from newretail.marketing.models import CouponTemplate, Promotion, SeckillCampaign
     from newretail.tenancy.models import Store
 
     if kind not in T.values:
@@ -97,6 +100,10 @@ def _target(merchant_id: int, kind: str, object_id: int | None):
         T.PROMOTION: (Promotion.objects.all(), _("Promotion"), _("choose one of your promotions")),
         T.COUPON: (CouponTemplate.objects.all(), _("Coupon"), _("choose one of your coupons")),
         T.STORE: (Store.objects.all(), _("Store"), _("choose one of your stores")),
+        T.SECKILL: (SeckillCampaign.objects.all(), _("Seckill"), _("choose one of your seckills")),
+        T.GROUPBUY: (GroupBuyCampaign.objects.all(), _("Group buy"), _("choose one of your group buys")),
+        T.BARGAIN: (BargainCampaign.objects.all(), _("Bargain"), _("choose one of your bargains")),
+        T.GAME: (Game.objects.all(), _("Lottery game"), _("choose one of your games")),
     }
     queryset, label, problem = labels[kind]
     if object_id is None:
@@ -196,11 +203,52 @@ def target_facts(merchant: Merchant, kind: str, target) -> dict[str, str]:
             "subtitle": threshold,
             "detail": _("Valid until %(date)s") % {"date": f"{until:%Y-%m-%d}"},
         }
+    if kind in (T.SECKILL, T.GROUPBUY, T.BARGAIN, T.GAME):
+        return campaign_facts(kind, target, zone)
     if kind == T.STORE:
         hours = target.business_hours
         detail = target.address + (" · " + _("Open %(hours)s") % {"hours": hours} if hours else "")
         return {"name": target.name, "subtitle": target.address, "detail": detail}
     return {}
+
+
+def _window(target, zone) -> str:
+    starts, ends = target.starts_at.astimezone(zone), target.ends_at.astimezone(zone)
+    return _("On from %(start)s to %(end)s") % {"start": f"{starts:%m-%d %H:%M}", "end": f"{ends:%m-%d %H:%M}"}
+
+
+def _cheapest(fen_values) -> str:
+    values = [v for v in fen_values if v is not None]
+    return format_fen(min(values)).removesuffix(".00") if values else ""
+
+
+def campaign_facts(kind: str, target, zone) -> dict[str, str]:
+    """A campaign poster's facts: the campaign's name, its price and what the shopper does."""
+    if kind == T.SECKILL:
+        items = list(target.items.select_related("sku__product"))
+        return {
+            "name": target.name,
+            "subtitle": items[0].sku.product.name if items else "",
+            "price": _cheapest(i.price_fen for i in items),
+            "detail": _window(target, zone),
+        }
+    if kind == T.GROUPBUY:
+        items = list(target.items.select_related("sku__product"))
+        return {
+            "name": target.name,
+            "subtitle": _("%(n)s people make a group") % {"n": target.group_size},
+            "price": _cheapest(i.group_price_fen for i in items),
+            "detail": _window(target, zone),
+        }
+    if kind == T.BARGAIN:
+        floor = format_fen(target.floor_price_fen).removesuffix(".00")
+        return {
+            "name": target.name,
+            "subtitle": _("Friends cut the price down to %(floor)s") % {"floor": floor},
+            "price": floor,
+            "detail": _window(target, zone),
+        }
+    return {"name": target.name, "subtitle": target.description, "detail": _window(target, zone)}
 
 
 def effective_texts(layout: Layout, texts: dict[str, str], facts: dict[str, str]) -> dict[str, str]:
@@ -302,6 +350,10 @@ def _assign_target(poster: Poster, checked: Checked) -> None:
     poster.promotion = target if data.target == T.PROMOTION else None
     poster.coupon_template = target if data.target == T.COUPON else None
     poster.store = target if data.target == T.STORE else None
+    poster.seckill = target if data.target == T.SECKILL else None
+    poster.groupbuy = target if data.target == T.GROUPBUY else None
+    poster.bargain = target if data.target == T.BARGAIN else None
+    poster.game = target if data.target == T.GAME else None
 
 
 def _store_png(poster: Poster, rendered: Rendered) -> None:

@@ -1,14 +1,25 @@
 """Buying a seckill item, and giving the pieces back.
 
-A purchase runs in two steps, never one long transaction: the stock path takes the pieces (a
-short transaction that writes a ``reserved`` purchase; on the Redis path after the Lua script
-said yes), then the order is created through the order core (``orders.create_order``: the
-warehouse's stock held, the campaign price weighed by the pricing engine's step 1, the order
-expiring after the campaign's ``unpaid_minutes``) and the purchase marked ``ordered`` in the same
-transaction. Keeping the stock step short means the item's row (or its Redis keys) is held for a
-moment per winner, not for the length of an order; and a losing buyer never waits for an order
-to be written. If the order is refused (no store in range, the warehouse is out of the SKU…),
-the pieces go back at once; if the process dies between the steps, ``reconcile`` gives them back.
+A purchase runs in steps, never one long transaction:
+
+1. **Take**: the stock path takes the pieces. On the database path a short transaction writes a
+   ``reserved`` purchase that carries the order request; on the Redis path one Lua script takes
+   the pieces and queues the order request in Redis, and nothing touches the database yet.
+2. **Write** (Redis path only): the queued request becomes the ``reserved`` purchase row, through
+   the database path, which stays the source of truth and a second guard.
+3. **Place**: the order is created through the order core (``orders.create_order``: the
+   warehouse's stock held, the campaign price weighed by the pricing engine's step 1, the order
+   expiring after the campaign's ``unpaid_minutes``) and the purchase marked ``ordered`` in the
+   same transaction.
+
+The shopper API and the mall (``queue_seckill``) answer after step 1, which is what a flood of
+shoppers waits on, and leave steps 2–3 to the Huey worker (``marketing.tasks``); the shopper's
+page polls ``purchase_state`` (queued → writing → ordered, or failed with the reason) and opens
+the pay page. ``buy_seckill`` runs all three in the request (staff tools, tests, the demo).
+Keeping step 1 short means the item's row (or its Redis keys) is held for a moment per winner,
+not for the length of an order. If the order is refused (no store in range, the warehouse is out
+of the SKU…), the pieces go back at once and the purchase row keeps the reason; if a process dies
+between steps, or the worker's task is lost, ``reconcile`` finishes or gives back.
 
 The way back: a closed (unpaid past its deadline) or cancelled order releases its purchase
 (``marketing.seckill.handlers``); the pieces return to the campaign and the member may buy again.
@@ -17,7 +28,9 @@ The way back: a closed (unpaid past its deadline) or cancelled order releases it
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
@@ -29,7 +42,7 @@ from newretail.core.idempotency import clean_idempotency_key
 from newretail.marketing.models import SeckillItem, SeckillPurchase
 from newretail.marketing.seckill.errors import SeckillError
 from newretail.marketing.seckill.queries import LIVE, SeckillOffer, offer_for, offer_of
-from newretail.marketing.seckill.stock import stock_for
+from newretail.marketing.seckill.stock import RedisStock, stock_for
 from newretail.members.actions.cards import pricing_level_id
 from newretail.members.models import Member, MemberLevel
 from newretail.orders.actions.checkout import create_order
@@ -37,6 +50,8 @@ from newretail.orders.errors import OrderError
 from newretail.orders.models import Order
 
 P = SeckillPurchase.Status
+logger = logging.getLogger(__name__)
+FULFILMENTS = ("express", "delivery", "pickup")
 
 
 def check_rules(offer: SeckillOffer, member: Member, quantity: int, now: dt.datetime) -> None:
@@ -60,6 +75,139 @@ def check_rules(offer: SeckillOffer, member: Member, quantity: int, now: dt.date
         )
 
 
+def _order_request(
+    fulfilment: str, store_id: int | None, address: Mapping[str, object] | None, buyer_note: str
+) -> dict:
+    """What the order is to be, checked as far as it can be before the pieces are taken (the
+    order core checks the rest when it places the order)."""
+    if fulfilment not in FULFILMENTS:
+        raise DomainError(SeckillError.INVALID, field="fulfilment", problem="/".join(FULFILMENTS))
+    if fulfilment == "pickup" and not store_id:
+        raise DomainError(SeckillError.INVALID, field="store_id", problem="pickup")
+    if fulfilment == "express" and not address:
+        raise DomainError(SeckillError.INVALID, field="address_id", problem="express")
+    return {
+        "fulfilment": fulfilment,
+        "store_id": store_id,
+        "address": dict(address) if address else None,
+        "buyer_note": buyer_note[:200],
+    }
+
+
+@dataclass(frozen=True)
+class PurchaseState:
+    """Where a member's purchase of an item stands, for the page that waits on it:
+    ``queued`` (the pieces are theirs, the order is being written), ``writing`` (the purchase row
+    exists, the order is next), ``ordered`` (``order`` to pay), ``failed`` (the pieces went back;
+    ``error_code``/``error_message`` say why) or ``none`` (nothing live: never bought, or the
+    order closed)."""
+
+    status: str
+    order: Order | None = None
+    error_code: str = ""
+    error_message: str = ""
+    request_key: str = ""
+
+    @property
+    def settled(self) -> bool:
+        return self.status in ("ordered", "failed", "none")
+
+
+def purchase_state(offer: SeckillOffer, member_id: int) -> PurchaseState:
+    if offer.uses_redis:
+        queued = RedisStock().queued_request(offer, member_id=member_id)
+        if queued is not None:
+            return PurchaseState("queued", request_key=str(queued.get("key", "")))
+    purchase = (
+        SeckillPurchase.objects.filter(item_id=offer.item_id, member_id=member_id)
+        .select_related("order")
+        .order_by("-id")
+        .first()
+    )
+    if purchase is None:
+        return PurchaseState("none")
+    if purchase.status == P.ORDERED and purchase.order is not None:
+        return PurchaseState("ordered", order=purchase.order, request_key=purchase.request_key)
+    if purchase.status == P.RESERVED:
+        return PurchaseState("writing", request_key=purchase.request_key)
+    if purchase.failure_code:
+        return PurchaseState(
+            "failed",
+            error_code=purchase.failure_code,
+            error_message=purchase.failure_message,
+            request_key=purchase.request_key,
+        )
+    return PurchaseState("none")
+
+
+@dataclass(frozen=True)
+class _Taken:
+    offer: SeckillOffer
+    key: str
+    request: dict
+    purchase: SeckillPurchase | None  # None: Redis queued the request
+    replay: bool  # the member already holds the pieces under this idempotency key
+
+
+def _take(
+    member: Member,
+    item_id: int,
+    quantity: int,
+    fulfilment: str,
+    store_id: int | None,
+    address: Mapping[str, object] | None,
+    buyer_note: str,
+    idempotency_key: str | None,
+) -> _Taken:
+    """Step 1 for both entry points: the rules, then the stock path."""
+    offer = offer_for(member.merchant_id, item_id)
+    key = clean_idempotency_key(idempotency_key, error=OrderError.INVALID_IDEMPOTENCY_KEY) or ""
+    check_rules(offer, member, quantity, clock.now())
+    request = _order_request(fulfilment, store_id, address, buyer_note)
+    try:
+        purchase = stock_for(offer).take(
+            offer, member_id=member.pk, quantity=quantity, request_key=key, order_request=request
+        )
+    except DomainError as error:
+        if error.error is SeckillError.ALREADY_BOUGHT and key:
+            return _Taken(offer, key, request, None, replay=True)
+        raise
+    return _Taken(offer, key, request, purchase, replay=False)
+
+
+def queue_seckill(
+    *,
+    member: Member,
+    item_id: int,
+    quantity: int = 1,
+    fulfilment: str,
+    store_id: int | None = None,
+    address: Mapping[str, object] | None = None,
+    buyer_note: str = "",
+    idempotency_key: str | None = None,
+) -> PurchaseState:
+    """Take ``quantity`` pieces for ``member`` and leave the order to the worker: answered as soon
+    as the pieces are the member's (``queued`` or ``writing``; ``ordered`` when the worker runs
+    inline, as in tests), or a domain error that took nothing. Same rules and guarantees as
+    ``buy_seckill``; replaying ``idempotency_key`` returns the first purchase's state."""
+    from newretail.marketing.tasks import place_seckill_order_task, write_seckill_order_task
+
+    taken = _take(member, item_id, quantity, fulfilment, store_id, address, buyer_note, idempotency_key)
+    if taken.replay:
+        state = purchase_state(taken.offer, member.pk)
+        if state.request_key == taken.key:
+            return state  # a replay (a second tap, a retried request)
+        raise DomainError(SeckillError.ALREADY_BOUGHT)
+    # Enqueued at once, not on commit: the purchase row committed with the stock step already (a
+    # caller inside its own transaction delays that; a worker that then finds no row leaves the
+    # purchase to reconcile, which places it after STRANDED_AFTER).
+    if taken.purchase is None:
+        write_seckill_order_task(taken.offer.item_id, member.pk)
+    else:
+        place_seckill_order_task(taken.purchase.pk)
+    return purchase_state(taken.offer, member.pk)
+
+
 def buy_seckill(
     *,
     member: Member,
@@ -71,39 +219,27 @@ def buy_seckill(
     buyer_note: str = "",
     idempotency_key: str | None = None,
 ) -> Order:
-    """Buy ``quantity`` pieces of a seckill item for ``member``: an order pending payment at the
-    campaign price, or a domain error that took nothing (not started, ended, paused, over the
-    limit, wrong level, sold out, already bought, or anything the order core refuses).
+    """Buy ``quantity`` pieces of a seckill item for ``member`` and place the order now: an order
+    pending payment at the campaign price, or a domain error that took nothing (not started,
+    ended, paused, over the limit, wrong level, sold out, already bought, or anything the order
+    core refuses).
 
     Guarantees, also under concurrency (PostgreSQL + Redis tests): the pieces sold never exceed
     the campaign stock; a member holds at most one live purchase (one order) per item, of at most
     ``per_member_limit`` pieces; replaying ``idempotency_key`` returns the first order."""
-    offer = offer_for(member.merchant_id, item_id)
-    key = clean_idempotency_key(idempotency_key, error=OrderError.INVALID_IDEMPOTENCY_KEY) or ""
-    check_rules(offer, member, quantity, clock.now())
+    taken = _take(member, item_id, quantity, fulfilment, store_id, address, buyer_note, idempotency_key)
+    offer, purchase = taken.offer, taken.purchase
+    if taken.replay:
+        replayed = _replayed(offer, member, taken.key)
+        if replayed is None:
+            raise DomainError(SeckillError.ALREADY_BOUGHT)
+        return replayed
+    if purchase is None:  # Redis queued the request: write it now
+        purchase = stock_for(offer).write(offer, member_id=member.pk)
+        if purchase is None or purchase.status == P.RELEASED:
+            raise DomainError(SeckillError.SOLD_OUT)  # the database refused what Redis took
     try:
-        purchase = stock_for(offer).take(offer, member_id=member.pk, quantity=quantity, request_key=key)
-    except DomainError as error:
-        # A replay: Redis answers "already bought" before it looks at the stock; the database's
-        # conditional UPDATE may say "sold out" first (the member's own pieces took the last).
-        replay = error.error is SeckillError.ALREADY_BOUGHT or (
-            error.error is SeckillError.SOLD_OUT and not offer.uses_redis
-        )
-        if replay and key:
-            replayed = _replayed(offer, member, key)
-            if replayed is not None:
-                return replayed
-        raise
-    try:
-        return _place_order(
-            purchase,
-            offer,
-            member=member,
-            fulfilment=fulfilment,
-            store_id=store_id,
-            address=address,
-            buyer_note=buyer_note,
-        )
+        return _place_order(purchase, offer, member=member, request=taken.request)
     except BaseException:
         release_purchase(purchase.pk)  # the order was not written: the pieces go back at once
         raise
@@ -121,25 +257,16 @@ def _replayed(offer: SeckillOffer, member: Member, key: str) -> Order | None:
 
 
 @transaction.atomic
-def _place_order(
-    purchase: SeckillPurchase,
-    offer: SeckillOffer,
-    *,
-    member: Member,
-    fulfilment: str,
-    store_id: int | None,
-    address: Mapping[str, object] | None,
-    buyer_note: str,
-) -> Order:
+def _place_order(purchase: SeckillPurchase, offer: SeckillOffer, *, member: Member, request: dict) -> Order:
     order = create_order(
         merchant=member.merchant,
         channel=Order.Channel.MALL,
-        fulfilment=fulfilment,
+        fulfilment=request["fulfilment"],
         lines=[{"sku_id": offer.sku_id, "quantity": purchase.quantity}],
-        store_id=store_id,
-        address=address,
+        store_id=request.get("store_id"),
+        address=request.get("address"),
         member=member,
-        buyer_note=buyer_note,
+        buyer_note=request.get("buyer_note", ""),
         idempotency_key=f"seckill-{purchase.pk}",
         ttl=dt.timedelta(minutes=offer.unpaid_minutes),
         campaign_prices={offer.sku_id: (offer.price_fen, offer.campaign_name)},
@@ -153,20 +280,65 @@ def _place_order(
     return order
 
 
-def release_purchase(purchase_id: int) -> bool:
-    """Give a live purchase's pieces back to the campaign (and to Redis after commit). Runs once
-    per purchase whoever calls (the row is locked and moved from a live state); returns whether
-    this call released it."""
+def place_purchase_order(purchase_id: int) -> SeckillPurchase | None:
+    """The worker's step 3: place the order of a ``reserved`` purchase. A refusal releases the
+    purchase with the reason on it. Running twice (a retried task, reconcile) places one order:
+    the purchase row is locked first, and a purchase no longer reserved is left as it is."""
+    with transaction.atomic():
+        purchase = (
+            SeckillPurchase.objects.select_for_update(of=("self",))
+            .select_related("item__campaign", "member__merchant")
+            .filter(pk=purchase_id)
+            .first()
+        )
+        if purchase is None or purchase.status != P.RESERVED:
+            return purchase
+        offer = offer_of(purchase.item)
+        try:
+            with transaction.atomic():
+                _place_order(purchase, offer, member=purchase.member, request=purchase.order_request)
+        except DomainError as error:
+            failure = error
+        else:
+            return purchase
+    if failure.error is not SeckillError.PURCHASE_LAPSED:  # lapsed: no longer reserved, leave it
+        release_purchase(purchase_id, failure=failure, statuses=(P.RESERVED,))
+    purchase.refresh_from_db()
+    return purchase
+
+
+def write_and_place(item_id: int, member_id: int) -> SeckillPurchase | None:
+    """The worker's steps 2 and 3 for a request Redis queued."""
+    item = SeckillItem.objects.select_related("campaign").filter(pk=item_id).first()
+    if item is None:
+        return None
+    purchase = RedisStock().write(offer_of(item), member_id=member_id)
+    if purchase is None or purchase.status != P.RESERVED:
+        return purchase
+    return place_purchase_order(purchase.pk)
+
+
+def release_purchase(
+    purchase_id: int, *, failure: DomainError | None = None, statuses: tuple[str, ...] = LIVE
+) -> bool:
+    """Give a live purchase's pieces back to the campaign (and to Redis after commit), with the
+    reason when its order could not be placed. Runs once per purchase whoever calls (the row is
+    locked and moved from a live state); returns whether this call released it."""
     with transaction.atomic():
         purchase = (
             SeckillPurchase.objects.select_for_update(of=("self",))
             .select_related("item__campaign")
-            .filter(pk=purchase_id, status__in=LIVE)
+            .filter(pk=purchase_id, status__in=statuses)
             .first()
         )
         if purchase is None:
             return False
-        SeckillPurchase.objects.filter(pk=purchase.pk).update(status=P.RELEASED, released_at=clock.now())
+        SeckillPurchase.objects.filter(pk=purchase.pk).update(
+            status=P.RELEASED,
+            released_at=clock.now(),
+            failure_code=failure.code if failure else "",
+            failure_message=failure.message[:200] if failure else "",
+        )
         SeckillItem.objects.filter(pk=purchase.item_id).update(sold=F("sold") - purchase.quantity)
         offer = offer_of(purchase.item)
         member_id = purchase.member_id

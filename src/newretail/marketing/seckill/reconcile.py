@@ -3,11 +3,15 @@ brought back in line with them.
 
 What it repairs, each a process that died (or a Redis that lost its keys) between two steps:
 
-1. *Stock taken, no order*: a ``reserved`` purchase older than ``STRANDED_AFTER`` (placing an
-   order takes well under a second) is released, its pieces back to the campaign. If the slow
-   process wakes up later, its order is refused (``PURCHASE_LAPSED``) and rolls back.
-2. *Redis said yes, the database never heard*: a member Redis counts without a live purchase,
-   whose pending note is older than ``IN_FLIGHT`` (or missing), is dropped and the pieces return.
+1. *Stock taken, no order*: a ``reserved`` purchase older than ``STRANDED_AFTER`` (the worker's
+   task lost, or a queue that long) has its order placed here; one older than ``GIVE_UP_AFTER``,
+   or without an order request (written before orders were queued), is released, its pieces
+   back to the campaign. If a slow process wakes up later, its order is refused
+   (``PURCHASE_LAPSED``) and rolls back.
+2. *Redis said yes, the database never heard*: a request Redis queued longer ago than
+   ``IN_FLIGHT`` is written and placed here; a member Redis counts without a live purchase or a
+   queued request, whose pending note is older than ``IN_FLIGHT`` (or missing), is dropped and
+   the pieces return.
 3. *Redis lost or never had the keys* (restart, flush, eviction, a campaign just created):
    every live purchase is counted again and the stock is set to campaign stock − pieces counted.
 4. *The ``sold`` column* differs from the live purchases' sum (never expected: both move in one
@@ -27,6 +31,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from newretail.core import clock
+from newretail.core.errors import DomainError
 from newretail.marketing.models import SeckillCampaign, SeckillItem, SeckillPurchase
 from newretail.marketing.seckill.queries import LIVE, SeckillOffer, live_purchases, offer_of
 from newretail.marketing.seckill.stock import KEY_GRACE_SECONDS, REDIS, keys, now_ms
@@ -34,7 +39,10 @@ from newretail.marketing.seckill.stock import KEY_GRACE_SECONDS, REDIS, keys, no
 logger = logging.getLogger(__name__)
 
 STRANDED_AFTER = dt.timedelta(minutes=2)
+GIVE_UP_AFTER = dt.timedelta(minutes=30)
 IN_FLIGHT = dt.timedelta(seconds=60)
+# Orders placed per run at most: a flood's backlog is the worker's; this only picks up the lost.
+PLACE_PER_RUN = 500
 # Items of campaigns that ended longer ago than this are left alone (their orders have closed).
 ENDED_LONG_AGO = dt.timedelta(days=1)
 
@@ -50,6 +58,7 @@ class RedisRepair:
 @dataclass
 class Reconciliation:
     released: int = 0  # stranded reserved purchases given back
+    placed: int = 0  # stranded purchases (or queued Redis requests) whose order was placed here
     sold_fixed: int = 0  # items whose sold column was corrected
     redis: dict[int, RedisRepair] = field(default_factory=dict)  # by item id
 
@@ -93,22 +102,35 @@ def _fix_sold(item_id: int) -> bool:
 
 def reconcile_seckill(now: dt.datetime | None = None, *, merchant_id: int | None = None) -> Reconciliation:
     """Run the four repairs over every item of campaigns that have not ended long ago."""
-    from newretail.marketing.seckill.buying import release_purchase
+    from newretail.marketing.seckill.buying import place_purchase_order, release_purchase, write_and_place
+    from newretail.marketing.seckill.errors import SeckillError
+    from newretail.marketing.seckill.stock import RedisStock
 
     now = now or clock.now()
     result = Reconciliation()
-    stranded = SeckillPurchase.objects.filter(
-        status=SeckillPurchase.Status.RESERVED, created_at__lt=now - STRANDED_AFTER
-    )
+    reserved = SeckillPurchase.objects.filter(status=SeckillPurchase.Status.RESERVED)
     if merchant_id is not None:
-        stranded = stranded.filter(merchant_id=merchant_id)
-    for pk in list(stranded.values_list("pk", flat=True)[:10_000]):
-        result.released += release_purchase(pk)
+        reserved = reserved.filter(merchant_id=merchant_id)
+    lapsed = DomainError(SeckillError.PURCHASE_LAPSED)
+    given_up = reserved.filter(created_at__lt=now - GIVE_UP_AFTER) | reserved.filter(
+        created_at__lt=now - STRANDED_AFTER, order_request={}
+    )
+    for pk in list(given_up.values_list("pk", flat=True)[:10_000]):
+        result.released += release_purchase(pk, failure=lapsed)
+    stranded = reserved.filter(created_at__lt=now - STRANDED_AFTER).order_by("pk")
+    for pk in list(stranded.values_list("pk", flat=True)[:PLACE_PER_RUN]):
+        placed = place_purchase_order(pk)
+        result.placed += placed is not None and placed.status == SeckillPurchase.Status.ORDERED
     items = SeckillItem.objects.select_related("campaign").filter(campaign__ends_at__gt=now - ENDED_LONG_AGO)
     if merchant_id is not None:
         items = items.filter(merchant_id=merchant_id)
     for item in items.order_by("pk"):
         result.sold_fixed += _fix_sold(item.pk)
         if item.campaign.stock_path == SeckillCampaign.StockPath.REDIS and REDIS.location() is not None:
-            result.redis[item.pk] = reconcile_item(offer_of(item))
+            offer = offer_of(item)
+            cutoff = now_ms() - int(IN_FLIGHT.total_seconds() * 1000)
+            for member_id in RedisStock().queued_members(offer, older_than_ms=cutoff)[:PLACE_PER_RUN]:
+                placed = write_and_place(item.pk, member_id)
+                result.placed += placed is not None and placed.status == SeckillPurchase.Status.ORDERED
+            result.redis[item.pk] = reconcile_item(offer)
     return result

@@ -1,17 +1,20 @@
 """The two stock paths behind one interface (``SeckillStock``): ``take`` gives the member the
-pieces or refuses (sold out, already bought, over the limit) and returns the live purchase row;
-``give_back`` returns the pieces of a purchase that was released.
+pieces or refuses (sold out, already bought, over the limit); ``write`` turns what ``take``
+queued into the purchase row; ``give_back`` returns the pieces of a purchase that was released.
 
 - **Database** (every profile): one short transaction runs ``UPDATE … SET sold = sold + n WHERE
   sold + n <= stock`` (the row is locked only by the winners, for the length of one insert) and
   inserts the purchase, whose partial unique constraint allows one live purchase per member and
-  item. Correct on SQLite and PostgreSQL.
-- **Redis** (scale profile): one Lua script checks the stock and the member's counter and
-  decrements both, atomically, and notes the member as *pending*; only winners then run the
-  database path above (which stays the source of truth and a second guard: if Redis ever says
-  yes wrongly, the conditional UPDATE still says no). The pending note is removed once the
-  purchase is committed; a note left behind by a process that died in between is how
-  ``reconcile`` knows what to give back.
+  item. Correct on SQLite and PostgreSQL. ``take`` returns the purchase; nothing is queued.
+- **Redis** (scale profile): one Lua script checks the stock and the member's counter, decrements
+  both and queues the member's order request, atomically; the shopper is answered from that
+  alone (``take`` returns None: the pieces are the member's, the purchase row is still to come).
+  ``write`` (a worker, or the request itself for ``buy_seckill``) then runs the database path
+  above, which stays the source of truth and a second guard: if Redis ever says yes wrongly, the
+  conditional UPDATE still says no, and the shopper is told so on the purchase row. A request
+  left in the queue (the worker's task lost, a process that died) is written by ``reconcile``;
+  a pending note without a request (a process that died before the old synchronous write) is
+  how ``reconcile`` knows what to give back.
 
 Keys carry the item id in a hash tag (``nr:seckill:{42}:stock``), so one item's keys live on one
 Redis Cluster slot, as a multi-key script needs.
@@ -19,6 +22,7 @@ Redis Cluster slot, as a multi-key script needs.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -28,6 +32,7 @@ import redis
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from newretail.core.errors import DomainError
 from newretail.marketing.models import SeckillItem, SeckillPurchase
@@ -36,48 +41,84 @@ from newretail.marketing.seckill.queries import SeckillOffer
 
 logger = logging.getLogger(__name__)
 
+LIVE_STATUSES = (SeckillPurchase.Status.RESERVED, SeckillPurchase.Status.ORDERED)
+
 # Keys outlive the campaign by a day (reports and late releases still find them), then expire.
 KEY_GRACE_SECONDS = 86_400
 
 
 class SeckillStock(Protocol):
     def take(
-        self, offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str
-    ) -> SeckillPurchase: ...
+        self, offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str, order_request: dict
+    ) -> SeckillPurchase | None: ...
+
+    def write(self, offer: SeckillOffer, *, member_id: int) -> SeckillPurchase | None: ...
 
     def give_back(self, offer: SeckillOffer, *, member_id: int) -> None: ...
 
 
 def take_in_database(
-    offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str
+    offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str, order_request: dict
 ) -> SeckillPurchase:
-    """The conditional UPDATE and the purchase row, in one short transaction."""
+    """The purchase row and the conditional UPDATE, in one short transaction. The insert comes
+    first so that the item's row is locked only from the UPDATE to the commit."""
     with transaction.atomic():
+        try:
+            with transaction.atomic():
+                purchase = SeckillPurchase.objects.create(
+                    merchant_id=offer.merchant_id,
+                    campaign_id=offer.campaign_id,
+                    item_id=offer.item_id,
+                    member_id=member_id,
+                    quantity=quantity,
+                    request_key=request_key[:64],
+                    order_request=order_request,
+                )
+        except IntegrityError:  # the member's live purchase
+            raise DomainError(SeckillError.ALREADY_BOUGHT) from None
         moved = SeckillItem.objects.filter(pk=offer.item_id, sold__lte=F("stock") - quantity).update(
             sold=F("sold") + quantity
         )
         if not moved:
-            raise DomainError(SeckillError.SOLD_OUT)
-        try:
-            return SeckillPurchase.objects.create(
-                merchant_id=offer.merchant_id,
-                campaign_id=offer.campaign_id,
-                item_id=offer.item_id,
-                member_id=member_id,
-                quantity=quantity,
-                request_key=request_key[:64],
-            )
-        except IntegrityError:  # the member's live purchase: the UPDATE above rolls back with it
-            raise DomainError(SeckillError.ALREADY_BOUGHT) from None
+            raise DomainError(SeckillError.SOLD_OUT)  # the insert rolls back with it
+        return purchase
+
+
+def refused_purchase(
+    offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str, error: DomainError
+) -> SeckillPurchase:
+    """A queued request the database refused: a released row that tells the shopper why."""
+    return SeckillPurchase.objects.create(
+        merchant_id=offer.merchant_id,
+        campaign_id=offer.campaign_id,
+        item_id=offer.item_id,
+        member_id=member_id,
+        quantity=quantity,
+        request_key=request_key[:64],
+        status=SeckillPurchase.Status.RELEASED,
+        failure_code=error.code,
+        failure_message=error.message[:200],
+        released_at=timezone.now(),
+    )
 
 
 class DatabaseStock:
     """The campaign stock is the item row's ``sold`` column."""
 
     def take(
-        self, offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str
+        self, offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str, order_request: dict
     ) -> SeckillPurchase:
-        return take_in_database(offer, member_id=member_id, quantity=quantity, request_key=request_key)
+        return take_in_database(
+            offer,
+            member_id=member_id,
+            quantity=quantity,
+            request_key=request_key,
+            order_request=order_request,
+        )
+
+    def write(self, offer: SeckillOffer, *, member_id: int) -> SeckillPurchase | None:
+        """Nothing is ever queued on this path."""
+        return None
 
     def give_back(self, offer: SeckillOffer, *, member_id: int) -> None:
         """Nothing: releasing the purchase moved ``sold`` back in the same transaction."""
@@ -85,8 +126,9 @@ class DatabaseStock:
 
 # --- Redis -----------------------------------------------------------------------------------
 
-# KEYS: stock, bought (hash member -> pieces), pending (zset member -> ms).
-# ARGV: member, quantity, limit, now in ms.
+# KEYS: stock, bought (hash member -> pieces), pending (zset member -> ms), requests (hash
+# member -> the queued order request, JSON).
+# ARGV: member, quantity, limit, now in ms, the order request.
 # Returns what is left, or -1 sold out, -2 already bought, -3 not loaded, -4 over the limit.
 TAKE = """
 local left = redis.call('GET', KEYS[1])
@@ -100,12 +142,16 @@ if left < quantity then return -1 end
 redis.call('DECRBY', KEYS[1], quantity)
 redis.call('HSET', KEYS[2], ARGV[1], quantity)
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[5])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl > 0 then redis.call('EXPIRE', KEYS[4], ttl) end
 return left - quantity
 """
 
 # KEYS as above. ARGV: member. Returns the pieces given back (0 when Redis held none).
 GIVE_BACK = """
 redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[4], ARGV[1])
 local had = redis.call('HGET', KEYS[2], ARGV[1])
 if not had then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
@@ -115,8 +161,9 @@ return tonumber(had)
 
 # KEYS as above. ARGV: campaign stock, cutoff in ms, ttl in s, then member, pieces pairs of the
 # database's live purchases. A member Redis counts but the database does not is dropped unless
-# its pending note is younger than the cutoff (a purchase in flight); every live purchase is
-# counted; the stock is set to campaign stock minus what Redis now counts.
+# a request of theirs is queued or their pending note is younger than the cutoff (a purchase in
+# flight); every live purchase is counted; the stock is set to campaign stock minus what Redis
+# now counts.
 # Returns {dropped, added, left, left before (-1: not loaded)}.
 RECONCILE = """
 local live = {}
@@ -126,7 +173,7 @@ local dropped, added = 0, 0
 local bought = redis.call('HGETALL', KEYS[2])
 for i = 1, #bought, 2 do
   local member = bought[i]
-  if not live[member] then
+  if not live[member] and redis.call('HEXISTS', KEYS[4], member) == 0 then
     local at = redis.call('ZSCORE', KEYS[3], member)
     if (not at) or tonumber(at) < cutoff then
       redis.call('HDEL', KEYS[2], member)
@@ -151,13 +198,14 @@ local before = redis.call('GET', KEYS[1])
 redis.call('SET', KEYS[1], left, 'EX', ARGV[3])
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[3]) end
 if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('EXPIRE', KEYS[3], ARGV[3]) end
+if redis.call('EXISTS', KEYS[4]) == 1 then redis.call('EXPIRE', KEYS[4], ARGV[3]) end
 return {dropped, added, left, tonumber(before or '-1')}
 """
 
 
 def keys(item_id: int) -> list[str]:
     tag = f"nr:seckill:{{{item_id}}}"
-    return [f"{tag}:stock", f"{tag}:bought", f"{tag}:pending"]
+    return [f"{tag}:stock", f"{tag}:bought", f"{tag}:pending", f"{tag}:requests"]
 
 
 class _Redis:
@@ -203,15 +251,20 @@ def now_ms() -> int:
 
 
 class RedisStock:
-    """The campaign stock and the members' counters in Redis; the database records the winners."""
+    """The campaign stock, the members' counters and the queue of order requests in Redis; the
+    database records the winners when ``write`` runs."""
 
     def take(
-        self, offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str
-    ) -> SeckillPurchase:
+        self, offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str, order_request: dict
+    ) -> None:
         from newretail.marketing.seckill.reconcile import reconcile_item
 
         client = REDIS.client()
-        args = [member_id, quantity, offer.per_member_limit, now_ms()]
+        request = json.dumps(
+            {"quantity": quantity, "key": request_key[:64], "order": order_request, "at": now_ms()},
+            ensure_ascii=False,
+        )
+        args = [member_id, quantity, offer.per_member_limit, now_ms(), request]
         try:
             answer = REDIS.take(keys=keys(offer.item_id), args=args, client=client)
             if answer == -3:  # not loaded yet, or the keys were lost (flush, restart): from the database
@@ -228,23 +281,59 @@ class RedisStock:
             raise DomainError(SeckillError.LIMIT_EXCEEDED, limit=offer.per_member_limit)
         if answer < 0:
             raise DomainError(SeckillError.BUSY)
+        return None
+
+    def queued_request(self, offer: SeckillOffer, *, member_id: int) -> dict | None:
+        """The member's order request still waiting in Redis, or None."""
+        try:
+            raw = REDIS.client().hget(keys(offer.item_id)[3], member_id)
+        except redis.RedisError:
+            return None
+        return json.loads(raw) if raw else None
+
+    def queued_members(self, offer: SeckillOffer, *, older_than_ms: int) -> list[int]:
+        """Members whose request has waited since before ``older_than_ms`` (for ``reconcile``)."""
+        try:
+            queued = REDIS.client().hgetall(keys(offer.item_id)[3])
+        except redis.RedisError:
+            return []
+        return sorted(int(m) for m, raw in queued.items() if json.loads(raw).get("at", 0) < older_than_ms)
+
+    def write(self, offer: SeckillOffer, *, member_id: int) -> SeckillPurchase | None:
+        """The member's queued request becomes the purchase row (``reserved``: its order is next).
+        None when nothing is queued (written already). If the database refuses (Redis was out of
+        line), Redis gives the pieces back and a released row with the reason is returned. Safe
+        to run twice: the second finds the member's live purchase and only tidies Redis."""
+        request = self.queued_request(offer, member_id=member_id)
+        if request is None:
+            return None
+        quantity, key = int(request["quantity"]), str(request.get("key", ""))
         try:
             purchase = take_in_database(
-                offer, member_id=member_id, quantity=quantity, request_key=request_key
+                offer, member_id=member_id, quantity=quantity, request_key=key, order_request=request["order"]
             )
         except DomainError as error:
-            # Redis said yes and the database no: Redis was behind (a reconcile will correct it).
+            live = SeckillPurchase.objects.filter(
+                item_id=offer.item_id, member_id=member_id, status__in=LIVE_STATUSES
+            ).first()
+            if error.error is SeckillError.ALREADY_BOUGHT and live is not None:
+                self._written(offer, member_id)  # a second run (or a crash after the commit)
+                return live
             logger.warning("seckill item %s: Redis and the database disagree (%s)", offer.item_id, error.code)
             self.give_back(offer, member_id=member_id)
-            raise
-        except BaseException:
-            self.give_back(offer, member_id=member_id)
-            raise
-        try:
-            client.zrem(keys(offer.item_id)[2], member_id)  # committed: no longer in flight
-        except redis.RedisError:
-            pass  # the note ages out; reconcile sees the purchase and keeps the member counted
+            return refused_purchase(
+                offer, member_id=member_id, quantity=quantity, request_key=key, error=error
+            )
+        self._written(offer, member_id)
         return purchase
+
+    def _written(self, offer: SeckillOffer, member_id: int) -> None:
+        try:
+            REDIS.client().pipeline().zrem(keys(offer.item_id)[2], member_id).hdel(
+                keys(offer.item_id)[3], member_id
+            ).execute()
+        except redis.RedisError:
+            pass  # reconcile sees the live purchase and tidies the request away
 
     def give_back(self, offer: SeckillOffer, *, member_id: int) -> None:
         try:

@@ -1,8 +1,10 @@
 """The mall's seckill (秒杀) pages: the list of what is running and coming, each with a countdown
 (Alpine, counted on the server's clock: the page carries the server's time and the script keeps
 the difference to the phone's), and an item's buy page: the shopper chooses pickup or express,
-the purchase takes the pieces and places the order, and the normal pay page of that order opens.
-Refusals (sold out, not started, over the limit, already bought…) are shown on the buy page."""
+the purchase takes the pieces and queues the order; while the worker writes it the page waits
+(htmx polls ``seckill_status`` every second) and then the normal pay page of that order opens.
+Refusals (sold out, not started, over the limit, already bought…) and an order the worker could
+not place are shown on the buy page."""
 
 from __future__ import annotations
 
@@ -10,17 +12,19 @@ import uuid
 from collections import OrderedDict
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from newretail.core import clock
 from newretail.core.errors import DomainError
-from newretail.marketing.seckill.buying import buy_seckill
+from newretail.marketing.seckill.buying import purchase_state, queue_seckill
 from newretail.marketing.seckill.queries import (
     mall_item,
     mall_seckill_items,
     member_purchase,
+    offer_for,
     seckill_for_skus,
 )
 from newretail.members.models import MemberAddress
@@ -83,10 +87,11 @@ def seckill_buy(request, item_id: int):
     )
     address_id = whole_number((post or {}).get("address")) or (addresses[0].pk if addresses else None)
     error = None
+    waiting = purchase_state(offer_for(member.merchant_id, item.item_id), member.pk)
     if post is not None:
         quantity = whole_number(post.get("quantity"), high=99) or 1
         try:
-            order = buy_seckill(
+            waiting = queue_seckill(
                 member=member,
                 item_id=item.item_id,
                 quantity=quantity,
@@ -101,7 +106,12 @@ def seckill_buy(request, item_id: int):
                 raise
             error = failure.message
         else:
-            return redirect(mall_url(request, "pay", order_id=order.pk))
+            if waiting.order is not None:
+                return redirect(mall_url(request, "pay", order_id=waiting.order.pk))
+            if waiting.status == "failed":
+                error = waiting.error_message
+            else:  # queued: the page waits for the worker (and a reload keeps waiting)
+                return redirect(mall_url(request, "seckill_buy", item_id=item.item_id))
     if purchase is not None and purchase.order is not None and error is None and post is None:
         messages.info(request, _("You already have an order for this seckill item."))
     state = _state(item, now)
@@ -112,6 +122,7 @@ def seckill_buy(request, item_id: int):
             "item": item,
             "state": state,
             "purchase": purchase,
+            "waiting": not waiting.settled,
             "error": error,
             "fulfilment": fulfilment,
             "stores": stores,
@@ -123,6 +134,26 @@ def seckill_buy(request, item_id: int):
             "countdown_ms": int(item.countdown_to.timestamp() * 1000),
             "noindex": True,
         },
+    )
+
+
+@member_required
+def seckill_status(request, item_id: int):
+    """The waiting box, polled while the worker writes the order: the pay page once it is
+    there (``HX-Redirect``), the reason if it could not be placed, else the box again."""
+    member = shopper(request)
+    state = purchase_state(offer_for(member.merchant_id, item_id), member.pk)
+    if state.order is not None:
+        pay = mall_url(request, "pay", order_id=state.order.pk)
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = pay
+            return response
+        return redirect(pay)
+    return render(
+        request,
+        "storefront/_seckill_waiting.html",
+        {"item_id": item_id, "state": state, "waiting": not state.settled},
     )
 
 

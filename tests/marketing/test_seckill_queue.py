@@ -1,0 +1,184 @@
+"""The shopper's seckill purchase is answered before its order exists (``queue_seckill``): the
+worker places the order, the waiting page and the API poll ``purchase_state``, and reconcile
+finishes what a lost task left (database path everywhere, Redis path with Redis). Here the
+worker's tasks are held back (``held``) so each step can be looked at."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from newretail.core import clock
+from newretail.marketing.models import SeckillItem, SeckillPurchase
+from newretail.marketing.seckill import stock as stock_paths
+from newretail.marketing.seckill.buying import (
+    place_purchase_order,
+    purchase_state,
+    queue_seckill,
+    write_and_place,
+)
+from newretail.marketing.seckill.campaigns import create_campaign
+from newretail.marketing.seckill.queries import forget_offers, offer_for
+from newretail.marketing.seckill.reconcile import GIVE_UP_AFTER, IN_FLIGHT, STRANDED_AFTER, reconcile_seckill
+from newretail.members.testing import make_member
+from newretail.orders.models import Order
+from tests.storefront.conftest import Browser, mall
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "13812345688"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_offers():
+    forget_offers()
+    yield
+    forget_offers()
+
+
+@pytest.fixture
+def web():
+    return Browser()
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """The worker's tasks, recorded instead of run: [(task name, args)]."""
+    calls: list[tuple[str, tuple]] = []
+    for name in ("write_seckill_order_task", "place_seckill_order_task"):
+        monkeypatch.setattr(
+            f"newretail.marketing.tasks.{name}", lambda *args, n=name: calls.append((n, args))
+        )
+    return calls
+
+
+def _item(owner, sku, stock_path="database", stock=5) -> SeckillItem:
+    now = clock.now()
+    campaign = create_campaign(
+        actor=owner,
+        name="整点秒杀",
+        starts_at=now - dt.timedelta(minutes=1),
+        ends_at=now + dt.timedelta(hours=1),
+        items=[{"sku_id": sku.pk, "price_fen": 100, "stock": stock}],
+        per_member_limit=2,
+        stock_path=stock_path,
+    )
+    return campaign.items.get()
+
+
+def _queue(member, item, store, **kwargs):
+    return queue_seckill(member=member, item_id=item.pk, fulfilment="pickup", store_id=store.pk, **kwargs)
+
+
+def test_the_pieces_are_taken_at_once_and_the_worker_places_the_order(owner, merchant, store, water, held):
+    item = _item(owner, water)
+    member = make_member(merchant)
+    state = _queue(member, item, store, quantity=2, idempotency_key="tap-1")
+    assert (state.status, state.settled, state.order) == ("writing", False, None)
+    purchase = SeckillPurchase.objects.get()
+    assert (purchase.status, purchase.order_request["store_id"]) == ("reserved", store.pk)
+    item.refresh_from_db()
+    assert item.sold == 2 and not Order.objects.exists()
+    assert held == [("place_seckill_order_task", (purchase.pk,))]
+    # A second tap with the same key is the same purchase, not a refusal.
+    assert _queue(member, item, store, quantity=2, idempotency_key="tap-1").status == "writing"
+
+    place_purchase_order(purchase.pk)
+    state = purchase_state(offer_for(merchant.pk, item.pk), member.pk)
+    assert state.status == "ordered" and state.order.payable_fen == 200
+    assert state.order.store_id == store.pk and state.order.fulfilment == "pickup"
+    place_purchase_order(purchase.pk)  # a retried task: still one order
+    assert Order.objects.count() == 1
+
+
+def test_a_lost_task_is_placed_by_reconcile(owner, merchant, store, water, held):
+    item = _item(owner, water)
+    member = make_member(merchant)
+    _queue(member, item, store)
+    assert reconcile_seckill(clock.now()).placed == 0  # still the worker's
+    result = reconcile_seckill(clock.now() + STRANDED_AFTER + dt.timedelta(seconds=1))
+    assert (result.placed, result.released) == (1, 0)
+    assert SeckillPurchase.objects.get().status == "ordered"
+
+
+def test_a_purchase_stuck_past_the_limit_goes_back_with_the_reason(owner, merchant, store, water, held):
+    item = _item(owner, water)
+    member = make_member(merchant)
+    _queue(member, item, store)
+    result = reconcile_seckill(clock.now() + GIVE_UP_AFTER + dt.timedelta(seconds=1))
+    assert result.released == 1
+    purchase = SeckillPurchase.objects.get()
+    assert (purchase.status, purchase.failure_code) == ("released", "marketing.seckill_purchase_lapsed")
+    state = purchase_state(offer_for(merchant.pk, item.pk), member.pk)
+    assert state.status == "failed" and state.error_message
+    item.refresh_from_db()
+    assert item.sold == 0
+
+
+def test_the_mall_page_waits_for_the_order_then_opens_the_pay_page(web, owner, merchant, store, water, held):
+    item = _item(owner, water)
+    web.login(merchant, PHONE)
+    url = mall(merchant, f"seckill/{item.pk}/")
+    response = web.post(url, {"fulfilment": "pickup", "store": store.pk, "quantity": "1", "form_key": "k1"})
+    assert response["Location"] == url
+    page = web.text(url)
+    assert 'data-test="seckill-waiting"' in page and f"seckill/{item.pk}/status/" in page
+    assert 'data-test="seckill-buy"' not in page  # no second purchase while waiting
+    status_url = mall(merchant, f"seckill/{item.pk}/status/")
+    assert 'data-test="seckill-waiting"' in web.text(status_url)
+
+    place_purchase_order(SeckillPurchase.objects.get().pk)
+    order = Order.objects.get()
+    polled = web.get(status_url, status=204, HTTP_HX_REQUEST="true")
+    assert polled["HX-Redirect"] == mall(merchant, f"orders/{order.pk}/pay/")
+    assert web.get(status_url, status=302)["Location"] == mall(merchant, f"orders/{order.pk}/pay/")
+
+
+def test_another_members_poll_sees_nothing_of_yours(web, owner, merchant, store, water, held):
+    item = _item(owner, water)
+    _queue(make_member(merchant), item, store)
+    web.login(merchant, PHONE)
+    page = web.text(mall(merchant, f"seckill/{item.pk}/status/"))
+    assert "seckill-waiting" not in page and "seckill-error" not in page
+
+
+@pytest.mark.redis
+def test_redis_answers_alone_and_a_lost_write_is_done_by_reconcile(owner, merchant, store, water, held):
+    item = _item(owner, water, stock_path="redis")
+    member = make_member(merchant)
+    state = _queue(member, item, store, idempotency_key="tap-r")
+    assert state.status == "queued" and not SeckillPurchase.objects.exists()
+    assert held == [("write_seckill_order_task", (item.pk, member.pk))]
+    assert _queue(member, item, store, idempotency_key="tap-r").status == "queued"  # a replay
+
+    assert reconcile_seckill().placed == 0  # in flight: the worker's
+    client = stock_paths.REDIS.client()
+    assert client.hexists(stock_paths.keys(item.pk)[3], member.pk)  # reconcile kept the request
+    with time_machine.travel(clock.now() + IN_FLIGHT + dt.timedelta(seconds=5)):
+        assert reconcile_seckill().placed == 1
+    purchase = SeckillPurchase.objects.get()
+    assert (purchase.status, purchase.request_key, purchase.order.payable_fen) == ("ordered", "tap-r", 100)
+    assert not client.hexists(stock_paths.keys(item.pk)[3], member.pk)
+    assert write_and_place(item.pk, member.pk) is None  # the task arriving late: nothing queued
+    assert Order.objects.count() == 1 and int(client.get(stock_paths.keys(item.pk)[0])) == 4
+
+
+@pytest.mark.redis
+def test_when_the_database_refuses_what_redis_took_the_shopper_is_told(owner, merchant, store, water):
+    """Redis out of line (here: the database sold the pieces without Redis knowing): the worker's
+    write is refused by the conditional UPDATE, Redis gets the piece back, the page says why."""
+    item = _item(owner, water, stock_path="redis", stock=1)
+    member = make_member(merchant)
+    stock_paths.REDIS.client()  # load the keys before the database moves behind Redis's back
+    from newretail.marketing.seckill.reconcile import reconcile_item
+
+    reconcile_item(offer_for(merchant.pk, item.pk))
+    SeckillItem.objects.filter(pk=item.pk).update(stock=0)
+    forget_offers()
+    state = _queue(member, item, store)  # the worker runs inline here
+    assert (state.status, state.error_code) == ("failed", "marketing.seckill_sold_out")
+    purchase = SeckillPurchase.objects.get()
+    assert purchase.status == "released" and purchase.failure_message
+    assert not stock_paths.REDIS.client().hexists(stock_paths.keys(item.pk)[1], member.pk)
