@@ -30,7 +30,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def scan(page, code: str) -> None:
     # A keyboard-wedge scanner types the digits and presses Enter (and nothing else: no
     # clearing keystrokes, which the till would read as Del = remove the line).
+    # It scans once the till is ready for it: no dialog open and the caret in the scan box
+    # (right after a dialog or a receipt window closes, the first digits could go elsewhere).
+    page.wait_for_function("!document.querySelector('#pos-dialog').open && document.activeElement?.id === 'pos-scan'")
     page.type("#pos-scan", code, delay=5)
+    page.wait_for_function(f"document.querySelector('#pos-scan').value === '{code}'")
     page.press("#pos-scan", "Enter")
 
 
@@ -75,7 +79,10 @@ def test_a_full_shift_at_the_till(open_page, owner, merchant, store, cashier, ma
     scan(page, "6902538004045")
     page.wait_for_selector("[data-test=payable]:has-text('¥17.60')")
 
-    scan(page, current_member_code(member).code)  # the member shows their rotating code
+    page.keyboard.press("F5")  # a dialog the cashier leaves with Escape…
+    page.wait_for_selector("#pos-dialog[open]")
+    page.keyboard.press("Escape")
+    scan(page, current_member_code(member).code)  # …the next scan lands: the member's rotating code
     page.wait_for_selector("[data-test=member]:has-text('139****1111')")
     page.keyboard.press("F6")
     page.fill("input[name=code]", coupon.code)

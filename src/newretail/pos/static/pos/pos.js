@@ -348,13 +348,13 @@
     toastTimer = setTimeout(() => { box.hidden = true; }, 3500);
   }
   function focusScan() {
-    // After a modal dialog closes Chromium may report the box focused without a caret in it;
-    // focusing it again once the dialog is gone puts the caret back (the scanner types there).
+    // The caret goes back to the scan box once no dialog is open (the scanner types there). A
+    // box that has the focus is left alone: a blur between a key's keydown and its character
+    // would drop that digit of a scan.
     setTimeout(() => {
       if ($("#pos-dialog").open) return;
       const input = $("#pos-scan");
-      if (document.activeElement === input) input.blur();
-      input.focus();
+      if (document.activeElement !== input) input.focus();
     }, 0);
   }
 
@@ -391,9 +391,15 @@
     if (box.open) box.close();
     // Nothing of a closed dialog may keep the caret: the next scan must land in the scan box.
     $("#pos-dialog-form").innerHTML = "";
-    focusScan();
+    // After a modal dialog closes Chromium may report the box focused without a caret in it;
+    // focusing it again puts the caret back. Done here, in the task that closes the dialog, so
+    // no key of the next scan can arrive in between.
+    const input = $("#pos-scan");
+    input.blur();
+    input.focus();
   }
-  $("#pos-dialog").addEventListener("close", focusScan);
+  // A dialog closed by the browser (Escape) is tidied like one the till closed.
+  $("#pos-dialog").addEventListener("close", () => { if ($("#pos-dialog-form").innerHTML) closeDialog(); });
 
   function askNumber(title, value, done, whole = false) {
     dialog(title, `<label>${title}<input name="n" inputmode="decimal" value="${esc(value)}" required></label>`, (data) => {
