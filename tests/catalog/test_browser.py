@@ -68,5 +68,7 @@ def test_upload_a_product_picture(open_page, owner, coke, tmp_path):
     page.set_input_files("#id_image", str(picture))
     page.click("#image-submit")
     page.wait_for_selector("#product-images img")
+    # The picture is served and decoded (not only the <img> tag in place) before it is measured.
+    page.wait_for_function("document.querySelector('#product-images img')?.complete")
     assert page.locator("#product-images img").evaluate("img => img.naturalWidth") == 400
     screenshot(page, "catalog-product-pictures")
