@@ -25,6 +25,7 @@ from newretail.core.models import AuditEntry
 from newretail.core.testing import make_merchant, make_staff, make_store
 from newretail.marketing.actions.coupons import create_coupon_template
 from newretail.marketing.actions.promotions import create_promotion
+from newretail.marketing.groupbuy.models import GroupBuyCampaign, GroupBuyItem
 from newretail.storefront.decoration import actions, blocks, images
 from newretail.storefront.decoration.blocks import BLOCK_MODELS, EDITOR_FIELDS, PageInvalid, validate_page
 from newretail.storefront.decoration.render import render_content, render_published
@@ -222,7 +223,15 @@ def world(owner, store, cola):
         starts_at=now - dt.timedelta(hours=1),
         ends_at=now + dt.timedelta(hours=5),
     )
-    return {"product": cola.product, "template": template, "promotion": promotion, "store": store}
+    groupbuy = GroupBuyCampaign.objects.create(
+        merchant=owner.merchant, name="三人团", group_size=3, starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(days=2),
+    )
+    item = GroupBuyItem.objects.create(merchant=owner.merchant, campaign=groupbuy, sku=cola, group_price_fen=299)
+    return {
+        "product": cola.product, "template": template, "promotion": promotion, "store": store,
+        "groupbuy_item": item,
+    }  # fmt: skip
 
 
 def full_page(world) -> dict:
@@ -244,12 +253,12 @@ def full_page(world) -> dict:
     )  # fmt: skip
 
 
-def test_every_block_renders_and_group_buy_renders_nothing(mall_request, merchant, world):
-    html = render_content(mall_request, merchant, validate_page(full_page(world)))
+def test_every_block_renders(mall_request, merchant, world):
+    with translation.override("zh-hans"):
+        html = render_content(mall_request, merchant, validate_page(full_page(world)))
     shown = re.findall(r'data-block="(\w+)"', html)
-    # In the page's order; group buy is not built yet, so it shows nothing (and no fake data).
-    assert shown == [b["type"] for b in full_page(world)["blocks"] if b["type"] != "group_buy"]
-    assert set(shown) == set(BLOCK_MODELS) - {"group_buy"}
+    assert shown == [b["type"] for b in full_page(world)["blocks"]]  # in the page's order
+    assert set(shown) == set(BLOCK_MODELS)
     assert "可口可乐 330ml" in html and "满59减10" in html and world["store"].name in html
     assert f'action="/m/{merchant.slug}/coupons/{world["template"].pk}/claim/"' in html
     assert 'name="csrfmiddlewaretoken"' in html
@@ -257,6 +266,16 @@ def test_every_block_renders_and_group_buy_renders_nothing(mall_request, merchan
     assert f'href="/m/{merchant.slug}/search/?q=%E7%89%9B%E5%A5%B6"' in html
     assert f'data-countdown="{int(world["promotion"].ends_at.timestamp() * 1000)}"' in html
     assert "left:1.00%;top:1.00%;width:10.00%;height:10.00%" in html
+    # The group buy running: its item, group size and group price, opening the item's page.
+    assert f'href="/m/{merchant.slug}/groupbuys/{world["groupbuy_item"].pk}/"' in html
+    assert "3人团" in html and "¥2.99" in html
+
+
+def test_the_group_buy_block_shows_nothing_when_no_group_buy_runs(mall_request, merchant, world):
+    GroupBuyCampaign.objects.filter(merchant=merchant).update(status=GroupBuyCampaign.Status.PAUSED)
+    html = render_content(mall_request, merchant, validate_page(full_page(world)))
+    shown = re.findall(r'data-block="(\w+)"', html)
+    assert "group_buy" not in shown and "seckill" in shown
 
 
 def test_unknown_and_invalid_blocks_are_skipped_when_rendering(mall_request, merchant):
@@ -339,7 +358,7 @@ def test_script_tags_attribute_breaks_and_javascript_urls_never_reach_the_page(
     body = html.split('<main class="mall-main">', 1)[1]
     # Every block is on the page (rich text that was only a script is empty, so it is left out).
     shown = set(re.findall(r'data-block="(\w+)"', body))
-    assert shown == set(BLOCK_MODELS) - {"group_buy"} - ({"rich_text"} if payload == SCRIPT else set())
+    assert shown == set(BLOCK_MODELS) - ({"rich_text"} if payload == SCRIPT else set())
     assert "<script>alert" not in body
     assert '" onmouseover' not in body
     for tag, name, value in attributes(body):

@@ -13,10 +13,13 @@ from PIL import Image
 from newretail.core import clock
 from newretail.core.testing import PASSWORD
 from newretail.marketing.actions.coupons import create_coupon_template
+from newretail.marketing.groupbuy.models import GroupBuyCampaign, GroupBuyItem
+from newretail.storefront.decoration.starters import STARTERS
 from newretail.storefront.models import MallPage
 from tests.browser_support import (
     DESKTOP,
     PHONE,
+    SCREENSHOTS,
     login,
     screenshot,
 )
@@ -114,6 +117,11 @@ def test_templates_render_on_a_phone_without_script_errors(open_page, owner, mer
         starts_at=now - dt.timedelta(hours=1),
         ends_at=now + dt.timedelta(hours=2, minutes=5),
     )
+    groupbuy = GroupBuyCampaign.objects.create(
+        merchant=merchant, name="三人团", group_size=3, starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(days=2),
+    )
+    GroupBuyItem.objects.create(merchant=merchant, campaign=groupbuy, sku=shop["cola"], group_price_fen=299)
     home = actions.home_page(actor=owner)
     actions.apply_starter(actor=owner, page_id=home.pk, starter=starter, with_theme=True)
     page, _errors = open_page(viewport={"width": 360, "height": 740})
@@ -121,7 +129,13 @@ def test_templates_render_on_a_phone_without_script_errors(open_page, owner, mer
     page.goto(f"/console/mall/pages/{home.pk}/preview/")
     page.wait_for_selector(".blk-page")
     shown = page.eval_on_selector_all("[data-block]", "els => els.map(e => e.dataset.block)")
-    assert "group_buy" not in shown and len(shown) >= 5
+    assert len(shown) >= 5
+    has_group_buy = any(b["type"] == "group_buy" for b in STARTERS[starter].blocks)
+    assert ("group_buy" in shown) == has_group_buy  # the fresh starter's 邻里拼团 lists the running one
+    if has_group_buy:
+        block = page.locator("[data-block=group_buy]")
+        assert "3人团" in block.inner_text()
+        block.screenshot(path=str(SCREENSHOTS / "decoration-group-buy-block.png"))
     if "seckill" in shown:
         first = page.locator(".blk-countdown").inner_text()
         page.wait_for_timeout(1100)

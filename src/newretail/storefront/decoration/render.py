@@ -26,6 +26,7 @@ from newretail.catalog.models import Sku
 from newretail.core import clock
 from newretail.core.money import format_fen
 from newretail.marketing import reports
+from newretail.marketing.groupbuy.queries import running_items
 from newretail.marketing.models import CouponTemplate, Promotion
 from newretail.marketing.pricing.arithmetic import format_rate
 from newretail.marketing.seckill.queries import mall_seckill_items
@@ -258,10 +259,17 @@ def _seckill(request, merchant, block: b.SeckillBlock, now):
 
 
 def _group_buy(request, merchant, block: b.GroupBuyBlock, now):
-    # Group buy (拼团, issue 7) is not built yet: the block's settings are validated and stored so
-    # that pages can be decorated now, and it renders nothing until marketing offers group-buy
-    # campaigns to list here. No placeholder data is ever shown to shoppers.
-    return None
+    """The group buys running now (拼团), soonest end first: each item with its group size, group
+    price and list price, opening its mall page; nothing when none runs."""
+    items = list(running_items(merchant.pk, now)[: block.limit])
+    if not items:
+        return None
+    cards = queries.product_cards(merchant.pk, list(dict.fromkeys(i.sku.product_id for i in items)))
+    images = {card.id: card.image_url for card in cards}
+    return {
+        "groupbuy_items": [{"item": i, "image_url": images.get(i.sku.product_id)} for i in items],
+        "more_url": mall_url(request, "groupbuys"),
+    }
 
 
 def _rich_text(request, merchant, block: b.RichTextBlock, now):
