@@ -131,6 +131,13 @@ def test_a_wheel_spin_awards_a_coupon_that_prices_the_cart(open_page, owner, sto
     console.wait_for_selector("#game-kpis")
     assert console.locator("[data-kpi=draws]").inner_text() == "1"
     screenshot(console, "games-console-report")
+    console.click("[data-test=make-poster]")  # 生成海报: the maker opens pointed at the game
+    console.wait_for_selector("select[name=game]")
+    assert console.locator("select[name=target]").input_value() == "game"
+    assert console.locator("select[name=game]").input_value() == str(game.pk)
+    console.wait_for_load_state("networkidle")  # the template thumbnails and the preview
+    screenshot(console, "games-console-make-poster")
+    console.go_back()
     console.click("#game-draw-log")
     assert console.locator("[data-col=outcome]").inner_text() == str(draw.outcome)
     screenshot(console, "games-console-draw-log")

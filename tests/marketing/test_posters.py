@@ -257,7 +257,7 @@ def _campaigns(owner, sku) -> dict:
         "seckill": (seckill, f"/m/{slug}/seckill/", "¥9.90"),
         "groupbuy": (groupbuy, f"/m/{slug}/groupbuys/{item.pk}/", "¥12.90"),
         "bargain": (bargain, f"/m/{slug}/bargain/{bargain.pk}/", "¥1"),
-        "game": (game, f"/m/{slug}/games/{game.pk}/", None),
+        "game": (game, f"/m/{slug}/games/{game.pk}/", "每天免费抽1次"),
     }
 
 

@@ -155,3 +155,29 @@ def test_pages_without_ids_answer(client, owner):
     for name in ("poster_list", "poster_create", "store_qr_list", "source_report"):
         assert client.get(reverse(f"console:{name}")).status_code == 200, name
     assert client.get(reverse("console:poster_layout_thumb", args=["nope"])).status_code == 400
+
+
+def test_a_campaign_page_makes_a_poster_pointed_at_the_campaign(owner, other_owner, product):
+    from tests.marketing.test_posters import _campaigns
+
+    browser = Browser(owner)
+    pages = {
+        "seckill": "console:seckill_report",
+        "groupbuy": "console:groupbuy_detail",
+        "bargain": "console:bargain_report",
+        "game": "console:game_detail",
+    }
+    theirs = _campaigns(other_owner, make_sku(other_owner.merchant_id))
+    for kind, (campaign, _path, _price) in _campaigns(owner, product.skus.get()).items():
+        html = browser.get(reverse(pages[kind], args=[campaign.pk])).content.decode()
+        link = re.search(r'data-test="make-poster" href="([^"]+)"', html)[1].replace("&amp;", "&")
+        assert link == f"{reverse('console:poster_create')}?layout=flash_sale&target={kind}&target_id={campaign.pk}"
+        form = browser.get(link).content.decode()
+        assert re.search(rf'<option value="{kind}" selected>', form), kind
+        assert re.search(rf'<select name="{kind}"[^>]*>.*?<option value="{campaign.pk}" selected>', form, re.S), kind
+        # Another merchant's id preselects nothing (their campaign is not among the choices).
+        other = theirs[kind][0]
+        form = browser.get(f"{reverse('console:poster_create')}?target={kind}&target_id={other.pk}").content.decode()
+        chosen = re.search(rf'<select name="{kind}"[^>]*>(.*?)</select>', form, re.S)[1]
+        assert "selected" not in chosen.replace('value="" selected', ""), kind
+        assert f'value="{other.pk}"' not in chosen, kind

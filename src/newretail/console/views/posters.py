@@ -220,10 +220,23 @@ def poster_list(request):
     return render(request, "console/posters/poster_list.html", context)
 
 
+def _target_from_link(request) -> dict:
+    """A campaign page's 生成海报 link names its target (``?target=seckill&target_id=7``): the new
+    poster starts pointed at it. Only a preselection: the form's choices hold the merchant's own
+    rows, so another merchant's id selects nothing and cannot be saved."""
+    target = request.GET.get("target", "")
+    target_id = request.GET.get("target_id", "")
+    if target not in TARGET_FIELDS or not target_id.isdigit() or len(target_id) > 12:
+        return {}
+    return {"target": target, TARGET_FIELDS[target]: int(target_id)}
+
+
 def _poster_page(request, poster: Poster | None):
     actor = request.user
     layout = _layout_of(request, poster)
     initial = PosterForm.initial_for(layout, poster if poster and poster.layout == layout.key else None)
+    linked = _target_from_link(request) if poster is None else {}
+    initial.update(linked)
     if poster is not None and poster.layout != layout.key:  # switching template keeps the target
         initial.update({"name": poster.name, "target": poster.target, "campaign": poster.source_tag.campaign})
         if poster.target in TARGET_FIELDS:
@@ -262,6 +275,7 @@ def _poster_page(request, poster: Poster | None):
         "layout": layout,
         "layouts": list(LAYOUTS.values()),
         "preview_url": reverse("console:poster_preview"),
+        "preview_on_load": bool(linked),  # the template's thumbnail knows nothing of the target
         "initial_preview": reverse("console:poster_png", args=[poster.pk])
         if poster and poster.layout == layout.key
         else reverse("console:poster_layout_thumb", args=[layout.key]),

@@ -248,7 +248,17 @@ def campaign_facts(kind: str, target, zone) -> dict[str, str]:
             "price": floor,
             "detail": _window(target, zone),
         }
-    return {"name": target.name, "subtitle": target.description, "detail": _window(target, zone)}
+    return {"name": target.name, "subtitle": target.description, "price": _how_to_play(target),
+            "detail": _window(target, zone)}  # fmt: skip
+
+
+def _how_to_play(game) -> str:
+    """A game's "price": what a draw costs the shopper."""
+    if game.free_per_day:
+        return _("%(n)s free draws a day") % {"n": game.free_per_day}
+    if game.points_per_draw:
+        return _("%(n)s points a draw") % {"n": game.points_per_draw}
+    return _("Draws with your orders")
 
 
 def effective_texts(layout: Layout, texts: dict[str, str], facts: dict[str, str]) -> dict[str, str]:

@@ -262,7 +262,10 @@ LAYOUTS: dict[str, Layout] = {
             (TITLE, PRICE, SUBTITLE, BODY, BADGE, CTA),
             {"title": "周末狂欢节", "price": "满100减20", "subtitle": "零食饮料 全场参与", "badge": "限时特惠",
              "body": "活动时间：本周六至周日 每人限用一次", "cta": "长按识别 进店抢购"},
-            "#d7262b", "#ffd84d", draw_flash_sale, {"title": "name", "body": "detail"}, "promotion",
+            # A promotion has no price or subtitle fact (they fall back to the defaults); a
+            # seckill, group buy or bargain gives its campaign price.
+            "#d7262b", "#ffd84d", draw_flash_sale,
+            {"title": "name", "price": "price", "subtitle": "subtitle", "body": "detail"}, "promotion",
         ),
         Layout(
             "coupon",
