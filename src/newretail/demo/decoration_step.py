@@ -1,6 +1,6 @@
 """Demo step: the demo merchant's mall home page, decorated from the 社区便利店 template (search,
-banner, icons, notice, coupons, seckill on the running limited-time discount, recommended products,
-nearby stores) and published as version 1, with the template's colours. Built through the same
+banner, icons, notice, coupons, the running seckill, the running group buys, recommended
+products, nearby stores) and published as version 1, with the template's colours. Built through the same
 actions as the console's editor; run after the marketing step so that its blocks have data."""
 
 from __future__ import annotations

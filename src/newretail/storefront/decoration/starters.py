@@ -81,6 +81,7 @@ STARTERS: dict[str, Starter] = {
                 {"type": "notice", "text": "满39元免配送费，3公里内30分钟送达", "link": {"to": "stores"}},
                 {"type": "coupons", "title": "新人领券", "limit": 3},
                 {"type": "seckill", "title": "限时秒杀", "limit": 6},
+                {"type": "group_buy", "title": "邻居拼团", "limit": 4},
                 {"type": "product_grid", "title": "店长推荐", "source": "newest", "limit": 6, "columns": 2},
                 STORE_INFO,
             ],
