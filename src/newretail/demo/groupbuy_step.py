@@ -30,7 +30,8 @@ def build_groupbuy(owner: User, context: dict) -> None:
     if store is None:
         return
     candidates = _in_stock(merchant.pk, [store.warehouses.get().pk], 20)
-    skus = list(Sku.objects.filter(pk__in=candidates, price_fen__gte=600).order_by("-price_fen", "pk")[:2])
+    # Single items a neighbour buys for a few yuan more than a drink, not a whole case.
+    skus = list(Sku.objects.filter(pk__in=candidates, price_fen__gte=600).order_by("price_fen", "pk")[:2])
     members = list(Member.objects.filter(merchant=merchant).select_related("merchant").order_by("pk")[:5])
     if len(skus) < 2 or len(members) < 5:
         return
