@@ -9,7 +9,14 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from newretail.console.forms.marketing import InputForm, datetime_field, number_input, text_input, yuan_input
+from newretail.console.forms.marketing import (
+    CampaignFilterForm,
+    InputForm,
+    datetime_field,
+    number_input,
+    text_input,
+    yuan_input,
+)
 from newretail.core.money import format_fen
 from newretail.marketing.bargain.models import BargainCampaign
 
@@ -94,22 +101,5 @@ class BargainForm(InputForm):
         }
 
 
-class BargainFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    timing = forms.ChoiceField(label=_("Time"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        everything = [("", _("All"))]
-        self.fields["status"].choices = everything + list(BargainCampaign.Status.choices)
-        self.fields["timing"].choices = everything + [
-            ("running", _("Running now")),
-            ("upcoming", _("Not started")),
-            ("ended", _("Ended")),
-        ]
-
-    def value(self, name: str) -> str:
-        if not self.is_bound:
-            return ""
-        self.is_valid()
-        return "" if name in self.errors else (self.cleaned_data.get(name) or "")
+class BargainFilterForm(CampaignFilterForm):
+    statuses = BargainCampaign.Status.choices

@@ -5,25 +5,28 @@ discount below every group price, no SKU in two group buys at once…) is
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from newretail.console.forms.catalog import parse_yuan
-from newretail.console.forms.marketing import InputForm, datetime_field, number_input, text_input, yuan_input
+from newretail.console.forms.marketing import (
+    CampaignFilterForm,
+    ItemRowsForm,
+    datetime_field,
+    number_input,
+    text_input,
+    yuan_input,
+)
 from newretail.core.money import format_fen
 from newretail.marketing.groupbuy.campaigns import MAX_ITEMS
 from newretail.marketing.groupbuy.models import GroupBuyCampaign
-
-ITEM_ERROR = re.compile(r"^items\.(\d+)\.")
 
 
 def _yuan(fen: int) -> str:
     return format_fen(fen, symbol="").replace(",", "")
 
 
-class GroupBuyForm(InputForm):
+class GroupBuyForm(ItemRowsForm):
     ACTION_FIELDS = {"items": "items", "leader_discount_fen": "leader_discount"}
 
     name = forms.CharField(label=_("Name"), max_length=50, widget=text_input(placeholder="三人团"))
@@ -139,34 +142,6 @@ class GroupBuyForm(InputForm):
             "items": data["item_list"],
         }
 
-    def add_action_error(self, error) -> None:
-        field = str(error.params.get("field", ""))
-        match = ITEM_ERROR.match(field)
-        if match and 0 < int(match[1]) <= len(self.item_rows):
-            self.item_rows[int(match[1]) - 1]["errors"].append(
-                str(error.params.get("problem", error.message))
-            )
-            self.add_error("items", _("Check the product rows."))
-            return
-        super().add_action_error(error)
 
-
-class GroupBuyFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    timing = forms.ChoiceField(label=_("Time"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        everything = [("", _("All"))]
-        self.fields["status"].choices = everything + list(GroupBuyCampaign.Status.choices)
-        self.fields["timing"].choices = everything + [
-            ("running", _("Running now")),
-            ("upcoming", _("Not started")),
-            ("ended", _("Ended")),
-        ]
-
-    def value(self, name: str) -> str:
-        if not self.is_bound:
-            return ""
-        self.is_valid()
-        return "" if name in self.errors else (self.cleaned_data.get(name) or "")
+class GroupBuyFilterForm(CampaignFilterForm):
+    statuses = GroupBuyCampaign.Status.choices

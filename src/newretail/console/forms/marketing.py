@@ -26,6 +26,8 @@ from newretail.tenancy.models import Store
 
 K = Promotion.Kind
 CK = CouponTemplate.Kind
+# An action's error field about one item row of a campaign: "items.2.price_fen".
+ITEM_ERROR = re.compile(r"^items\.(\d+)\.")
 MAX_CODES = 2000
 SPLIT = re.compile(r"[\s,，、;；]+")
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -305,16 +307,18 @@ def fen_or_none(text: str) -> int | None:
         return None
 
 
-class PromotionFilterForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), required=False)
+class CampaignFilterForm(forms.Form):
+    """A campaign list's filters: status (the model's ``statuses``) and time; a bad value is
+    ignored, not an error page."""
+
+    statuses: Iterable[tuple[str, str]] = ()
     status = forms.ChoiceField(label=_("Status"), required=False)
     timing = forms.ChoiceField(label=_("Time"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         everything = [("", _("All"))]
-        self.fields["kind"].choices = everything + list(K.choices)
-        self.fields["status"].choices = everything + list(Promotion.Status.choices)
+        self.fields["status"].choices = everything + list(self.statuses)
         self.fields["timing"].choices = everything + [
             ("running", _("Running now")),
             ("upcoming", _("Not started")),
@@ -329,11 +333,38 @@ class PromotionFilterForm(forms.Form):
         return "" if name in self.errors else (self.cleaned_data.get(name) or "")
 
 
-class CouponFilterForm(PromotionFilterForm):
+class PromotionFilterForm(CampaignFilterForm):
+    statuses = Promotion.Status.choices
+    kinds: Iterable[tuple[str, str]] = K.choices
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    field_order = ["kind", "status", "timing"]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", _("All"))] + list(CK.choices)
-        self.fields["status"].choices = [("", _("All"))] + list(CouponTemplate.Status.choices)
+        self.fields["kind"].choices = [("", _("All"))] + list(self.kinds)
+
+
+class CouponFilterForm(PromotionFilterForm):
+    statuses = CouponTemplate.Status.choices
+    kinds = CK.choices
+
+
+class ItemRowsForm(InputForm):
+    """A campaign form with a table of item rows (``self.item_rows``, each with its ``errors``):
+    the action's refusal about one item (field ``items.<n>.…``) goes on that row."""
+
+    item_rows: list[dict]
+
+    def add_action_error(self, error) -> None:
+        field = str(error.params.get("field", ""))
+        match = ITEM_ERROR.match(field)
+        if match and 0 < int(match[1]) <= len(self.item_rows):
+            self.item_rows[int(match[1]) - 1]["errors"].append(
+                str(error.params.get("problem", error.message))
+            )
+            self.add_error("items", _("Check the product rows."))
+            return
+        super().add_action_error(error)
 
 
 class StatusForm(forms.Form):

@@ -11,17 +11,21 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from newretail.console.forms.catalog import parse_yuan
-from newretail.console.forms.marketing import InputForm, datetime_field, number_input, text_input
+from newretail.console.forms.marketing import (
+    CampaignFilterForm,
+    ItemRowsForm,
+    datetime_field,
+    number_input,
+    text_input,
+)
 from newretail.core.money import format_fen
 from newretail.marketing.models import SeckillCampaign
 from newretail.marketing.seckill.campaigns import MAX_ITEMS
 from newretail.marketing.seckill.stock import redis_available
 from newretail.members.models import MemberLevel
 
-ITEM_ERROR = re.compile(r"^items\.(\d+)\.")
 
-
-class SeckillForm(InputForm):
+class SeckillForm(ItemRowsForm):
     ACTION_FIELDS = {"items": "items", "level_ids": "level_ids"}
 
     name = forms.CharField(label=_("Name"), max_length=50, widget=text_input(placeholder="整点秒杀"))
@@ -138,35 +142,6 @@ class SeckillForm(InputForm):
             "items": data["item_list"],
         }
 
-    def add_action_error(self, error) -> None:
-        """A refusal about one item row goes on that row (``items.2.price_fen``)."""
-        field = str(error.params.get("field", ""))
-        match = ITEM_ERROR.match(field)
-        if match and 0 < int(match[1]) <= len(self.item_rows):
-            self.item_rows[int(match[1]) - 1]["errors"].append(
-                str(error.params.get("problem", error.message))
-            )
-            self.add_error("items", _("Check the product rows."))
-            return
-        super().add_action_error(error)
 
-
-class SeckillFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    timing = forms.ChoiceField(label=_("Time"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        everything = [("", _("All"))]
-        self.fields["status"].choices = everything + list(SeckillCampaign.Status.choices)
-        self.fields["timing"].choices = everything + [
-            ("running", _("Running now")),
-            ("upcoming", _("Not started")),
-            ("ended", _("Ended")),
-        ]
-
-    def value(self, name: str) -> str:
-        if not self.is_bound:
-            return ""
-        self.is_valid()
-        return "" if name in self.errors else (self.cleaned_data.get(name) or "")
+class SeckillFilterForm(CampaignFilterForm):
+    statuses = SeckillCampaign.Status.choices
