@@ -204,11 +204,11 @@ def _baseline_order(cursor, merchant, store, warehouse, lines, n: int, vendor: s
     number = f"SX{today:%Y%m%d}-{cursor.fetchone()[0]:05d}"
     goods = sum(price * quantity for _sku, quantity, price in lines)
     cursor.execute(
-        "INSERT INTO orders_order (merchant_id, number, channel, store_id, fulfilment, warehouse_id, status, "
-        "goods_list_fen, discount_fen, shipping_fen, payable_fen, refunded_fen, shipping_refunded_fen, "
+        "INSERT INTO orders_order (merchant_id, number, kind, channel, store_id, fulfilment, warehouse_id, "
+        "status, goods_list_fen, discount_fen, shipping_fen, payable_fen, refunded_fen, shipping_refunded_fen, "
         "shipping_address, buyer_note, pickup_code, carrier, tracking_number, idempotency_key, expires_at, "
-        "created_at) VALUES (%s, %s, 'mall', %s, 'pickup', %s, 'pending_payment', %s, 0, 0, %s, 0, 0, '{}', "
-        "'', '', '', '', %s, %s, %s) RETURNING id",
+        "created_at) VALUES (%s, %s, 'goods', 'mall', %s, 'pickup', %s, 'pending_payment', %s, 0, 0, %s, 0, 0, "
+        "'{}', '', '', '', '', %s, %s, %s) RETURNING id",
         [
             merchant.pk,
             number,
@@ -224,7 +224,7 @@ def _baseline_order(cursor, merchant, store, warehouse, lines, n: int, vendor: s
     order_id = cursor.fetchone()[0]  # SQLite 3.35+ and PostgreSQL both return it
     values, params = [], []
     for sku, quantity, price in lines:
-        values.append("(%s, %s, %s, %s, '', %s, %s, %s, %s, 0, 0, 0)")
+        values.append("(%s, %s, %s, %s, '', %s, %s, %s, %s, 0, 0, 0, %s)")
         params += [
             merchant.pk,
             order_id,
@@ -234,10 +234,12 @@ def _baseline_order(cursor, merchant, store, warehouse, lines, n: int, vendor: s
             price,
             price * quantity,
             price * quantity,
+            False,
         ]
     cursor.execute(
         "INSERT INTO orders_orderline (merchant_id, order_id, sku_id, product_name, spec_text, quantity, "
-        "unit_price_fen, list_amount_fen, final_amount_fen, refunded_quantity, refunded_fen, returned_quantity) "
+        "unit_price_fen, list_amount_fen, final_amount_fen, refunded_quantity, refunded_fen, returned_quantity, "
+        "is_gift) "
         "VALUES " + ", ".join(values),
         params,
     )

@@ -30,6 +30,8 @@ def test_a_merchant_host_serves_its_mall_at_the_root(merchant, cola, settings):
     robots = client.get("/robots.txt").content.decode()
     assert "Sitemap: http://shop.example.com/sitemap.xml" in robots
     assert client.get("/healthz").status_code == 200  # the platform's routes still answer there
+    favicon = client.get("/favicon.ico")
+    assert favicon.status_code == 301 and favicon["Location"].endswith("/img/favicon.svg")
     # Another merchant's products are not reachable through this host.
     other, _owner = make_merchant()
     assert client.get(f"/m/{other.slug}/").status_code == 404
