@@ -23,7 +23,9 @@ from tests.inventory.conftest import level_of, make_sku, receive
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def run_threads(count: int, work: Callable[[int], object]) -> tuple[list, list[DomainError]]:
+def run_threads(
+    count: int, work: Callable[[int], object], *, timeout: float = 60
+) -> tuple[list, list[DomainError]]:
     """Run ``work(i)`` in ``count`` threads released together; collect results and domain errors."""
     barrier = threading.Barrier(count)
     lock = threading.Lock()
@@ -52,7 +54,7 @@ def run_threads(count: int, work: Callable[[int], object]) -> tuple[list, list[D
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads)
     assert not crashes, crashes
     return results, errors

@@ -31,6 +31,7 @@ from newretail.marketing.seckill.queries import forget_offers
 from newretail.members.models import Member
 from newretail.orders.models import Order
 from tests.inventory.conftest import level_of, make_sku, receive
+from tests.inventory.test_concurrency import run_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -177,27 +178,18 @@ def test_redis_path_answers_from_redis_and_the_workers_write_exactly_the_winners
     assert sum(int(q) for q in client.hvals(bought_key)) == STOCK
 
     work = queued + queued[::-1]  # every request twice
-    lock, crashes = threading.Lock(), []
+    lock = threading.Lock()
 
-    def worker() -> None:
-        try:
-            while True:
-                with lock:
-                    if not work:
-                        return
-                    item_id, member_id = work.pop()
-                buying.write_and_place(item_id, member_id)
-        except BaseException as exc:  # pragma: no cover - reported below
-            crashes.append(exc)
-        finally:
-            connection.close()
+    def worker(_index: int) -> None:
+        while True:
+            with lock:
+                if not work:
+                    return
+                item_id, member_id = work.pop()
+            buying.write_and_place(item_id, member_id)
 
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not crashes, crashes[:3]
+    _done, refused = run_threads(6, worker, timeout=120)
+    assert not refused, refused[:3]  # a worker never raises: refusals land on the purchase row
     orders = [p.order for p in SeckillPurchase.objects.filter(item=item, status="ordered").select_related("order")]
     _assert_sold_exactly(item, warehouse, sku, orders, errors)
     assert client.hlen(requests_key) == 0

@@ -6,11 +6,11 @@ price), with the mall page where the shopper joins in. Seckill has its own panel
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from newretail.marketing.bargain.queries import live_campaigns
 from newretail.marketing.groupbuy.queries import running_items
+from newretail.storefront.site import mall_url
 
 # A product page shows a few; a merchant running more on one product has the list pages.
 MOST = 3
@@ -26,10 +26,8 @@ class CampaignPanel:
     url: str
 
 
-def product_campaigns(
-    merchant_id: int, sku_ids: list[int], now: dt.datetime, *, url_for: Callable[..., str]
-) -> list[CampaignPanel]:
-    """``url_for(name, **kwargs)``: the mall's URL of a page (the request's ``mall_url``)."""
+def product_campaigns(request, merchant_id: int, sku_ids: list[int], now: dt.datetime) -> list[CampaignPanel]:
+    """The panels with their links in this request's mall (path or host)."""
     panels = [
         CampaignPanel(
             kind="groupbuy",
@@ -37,7 +35,7 @@ def product_campaigns(
             price_fen=item.group_price_fen,
             list_price_fen=item.sku.price_fen,
             group_size=item.campaign.group_size,
-            url=url_for("groupbuy_item", item_id=item.pk),
+            url=mall_url(request, "groupbuy_item", item_id=item.pk),
         )
         for item in running_items(merchant_id, now).filter(sku_id__in=sku_ids)[:MOST]
     ]
@@ -48,7 +46,7 @@ def product_campaigns(
             price_fen=campaign.floor_price_fen,
             list_price_fen=campaign.start_price_fen,
             group_size=0,
-            url=url_for("bargain_campaign", campaign_id=campaign.pk),
+            url=mall_url(request, "bargain_campaign", campaign_id=campaign.pk),
         )
         for campaign in live_campaigns(merchant_id, now).filter(sku_id__in=sku_ids, starts_at__lte=now)[:MOST]
     ]

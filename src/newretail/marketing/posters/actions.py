@@ -169,22 +169,17 @@ def target_facts(merchant: Merchant, kind: str, target) -> dict[str, str]:
         return {
             "name": target.name,
             "subtitle": target.subtitle,
-            "price": format_fen(low).removesuffix(".00") if low is not None else "",
+            "price": _yuan(low) if low is not None else "",
         }
     if kind == T.PROMOTION:
-        starts, ends = target.starts_at.astimezone(zone), target.ends_at.astimezone(zone)
-        return {
-            "name": target.name,
-            "detail": _("On from %(start)s to %(end)s")
-            % {"start": f"{starts:%m-%d %H:%M}", "end": f"{ends:%m-%d %H:%M}"},
-        }
+        return {"name": target.name, "detail": _window(target, zone)}
     if kind == T.COUPON:
         from newretail.marketing.models import CouponTemplate
         from newretail.marketing.pricing.arithmetic import format_rate
 
         K = CouponTemplate.Kind
         if target.kind == K.CASH_OFF:
-            price = format_fen(target.off_fen).removesuffix(".00")
+            price = _yuan(target.off_fen)
         elif target.kind == K.DISCOUNT:
             price = _("%(rate)s off") % {"rate": format_rate(target.rate_percent)}
         elif target.kind == K.FREE_SHIPPING:
@@ -192,7 +187,7 @@ def target_facts(merchant: Merchant, kind: str, target) -> dict[str, str]:
         else:
             price = _("Exchange coupon")
         threshold = (
-            _("Orders from %(amount)s") % {"amount": format_fen(target.threshold_fen).removesuffix(".00")}
+            _("Orders from %(amount)s") % {"amount": _yuan(target.threshold_fen)}
             if target.threshold_fen
             else _("No minimum spend")
         )
@@ -212,6 +207,11 @@ def target_facts(merchant: Merchant, kind: str, target) -> dict[str, str]:
     return {}
 
 
+def _yuan(fen: int) -> str:
+    """A price as a poster prints it: ¥9.90, ¥10 (no ".00")."""
+    return format_fen(fen).removesuffix(".00")
+
+
 def _window(target, zone) -> str:
     starts, ends = target.starts_at.astimezone(zone), target.ends_at.astimezone(zone)
     return _("On from %(start)s to %(end)s") % {"start": f"{starts:%m-%d %H:%M}", "end": f"{ends:%m-%d %H:%M}"}
@@ -219,7 +219,7 @@ def _window(target, zone) -> str:
 
 def _cheapest(fen_values) -> str:
     values = [v for v in fen_values if v is not None]
-    return format_fen(min(values)).removesuffix(".00") if values else ""
+    return _yuan(min(values)) if values else ""
 
 
 def campaign_facts(kind: str, target, zone) -> dict[str, str]:
@@ -241,7 +241,7 @@ def campaign_facts(kind: str, target, zone) -> dict[str, str]:
             "detail": _window(target, zone),
         }
     if kind == T.BARGAIN:
-        floor = format_fen(target.floor_price_fen).removesuffix(".00")
+        floor = _yuan(target.floor_price_fen)
         return {
             "name": target.name,
             "subtitle": _("Friends cut the price down to %(floor)s") % {"floor": floor},

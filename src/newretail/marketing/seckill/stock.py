@@ -37,11 +37,9 @@ from django.utils import timezone
 from newretail.core.errors import DomainError
 from newretail.marketing.models import SeckillItem, SeckillPurchase
 from newretail.marketing.seckill.errors import SeckillError
-from newretail.marketing.seckill.queries import SeckillOffer
+from newretail.marketing.seckill.queries import LIVE, SeckillOffer
 
 logger = logging.getLogger(__name__)
-
-LIVE_STATUSES = (SeckillPurchase.Status.RESERVED, SeckillPurchase.Status.ORDERED)
 
 # Keys outlive the campaign by a day (reports and late releases still find them), then expire.
 KEY_GRACE_SECONDS = 86_400
@@ -314,7 +312,7 @@ class RedisStock:
             )
         except DomainError as error:
             live = SeckillPurchase.objects.filter(
-                item_id=offer.item_id, member_id=member_id, status__in=LIVE_STATUSES
+                item_id=offer.item_id, member_id=member_id, status__in=LIVE
             ).first()
             if error.error is SeckillError.ALREADY_BOUGHT and live is not None:
                 self._written(offer, member_id)  # a second run (or a crash after the commit)

@@ -264,8 +264,7 @@ def _group_buy(request, merchant, block: b.GroupBuyBlock, now):
     items = list(running_items(merchant.pk, now)[: block.limit])
     if not items:
         return None
-    cards = queries.product_cards(merchant.pk, list(dict.fromkeys(i.sku.product_id for i in items)))
-    images = {card.id: card.image_url for card in cards}
+    images = queries.first_images(i.sku.product_id for i in items)
     return {
         "groupbuy_items": [{"item": i, "image_url": images.get(i.sku.product_id)} for i in items],
         "more_url": mall_url(request, "groupbuys"),

@@ -171,9 +171,7 @@ def product(request, product_id: int):
     canonical = absolute(request, mall_url(request, "product", product_id=found.pk))
     store_id = chosen_store_id(request)
     seckill = product_seckill(merchant.pk, [s.pk for s in skus], first.pk)
-    campaigns = product_campaigns(
-        merchant.pk, [s.pk for s in skus], clock.now(), url_for=lambda name, **kw: mall_url(request, name, **kw)
-    )
+    campaigns = product_campaigns(request, merchant.pk, [s.pk for s in skus], clock.now())
     return render(
         request,
         "storefront/product.html",

@@ -87,7 +87,7 @@ def seckill_buy(request, item_id: int):
     )
     address_id = whole_number((post or {}).get("address")) or (addresses[0].pk if addresses else None)
     error = None
-    waiting = purchase_state(offer_for(member.merchant_id, item.item_id), member.pk)
+    waiting = None  # the purchase's state: what the POST made it, else read below
     if post is not None:
         quantity = whole_number(post.get("quantity"), high=99) or 1
         try:
@@ -112,6 +112,8 @@ def seckill_buy(request, item_id: int):
                 error = waiting.error_message
             else:  # queued: the page waits for the worker (and a reload keeps waiting)
                 return redirect(mall_url(request, "seckill_buy", item_id=item.item_id))
+    if waiting is None:
+        waiting = purchase_state(offer_for(member.merchant_id, item.item_id), member.pk)
     if purchase is not None and purchase.order is not None and error is None and post is None:
         messages.info(request, _("You already have an order for this seckill item."))
     state = _state(item, now)
