@@ -11,8 +11,8 @@ oversell, checked in the database after each run (must be 0).
 The child runs on a throwaway PostgreSQL database (``nr_h1_bench`` on the server of DATABASE_URL,
 dropped afterwards) and the Redis database of REDIS_URL (flushed first): migrate; a merchant
 with a store; seven SKUs with 10 million pieces in the store's warehouse; ``--members`` members,
-each with a mall login token (written in bulk, as members who have been browsing before the
-seckill starts); two running seckills made through ``create_campaign``, one per stock path, each
+each with a mall login token (written in bulk and mirrored in Redis, as members who have been
+browsing before the seckill starts); two running seckills made through ``create_campaign``, one per stock path, each
 with one item per concurrency level (campaign stock = the number of members, one piece per
 member), so no run sells out and every request is a distinct member's first purchase of that
 item. Then ONE real server (``manage.py serve``: granian WSGI, 2 workers, the project's default
@@ -126,6 +126,7 @@ def _setup(n_members: int, levels: list[int]) -> dict:
     from newretail.inventory.actions.ledger import post_movement
     from newretail.inventory.models import StockMovement
     from newretail.marketing.seckill.campaigns import create_campaign
+    from newretail.members.actions import token_mirror
     from newretail.members.actions.tokens import TOKEN_LIFETIME, TOKEN_PREFIX
     from newretail.members.models import Member, MemberToken
 
@@ -170,6 +171,8 @@ def _setup(n_members: int, levels: list[int]) -> dict:
             )
         )
     MemberToken.objects.bulk_create(rows, batch_size=5000)
+    # Mirrored in Redis as issuing them does (and as these members' browsing would have kept them).
+    token_mirror.mirror(MemberToken.objects.filter(merchant=merchant))
     window = {"starts_at": now - dt.timedelta(minutes=1), "ends_at": now + dt.timedelta(hours=6)}
     items: dict[str, dict[int, int]] = {}
     for index, path in enumerate(("redis", "database")):
@@ -237,6 +240,40 @@ def _stop(server: subprocess.Popen) -> None:
             server.kill()
 
 
+def _cpu_by_pid(server_pgid: int) -> dict[tuple[str, int], float]:
+    """CPU seconds used so far (user + system) by each process of the parts sharing the machine:
+    the web server (its process group: granian and its Python workers), Redis and PostgreSQL
+    (wrk's is read from its rusage)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[tuple[str, int], float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        pgid, used = int(fields[2]), (int(fields[11]) + int(fields[12])) / tick
+        if pgid == server_pgid:
+            found[("server", int(entry))] = used
+        elif name.startswith("redis-server"):
+            found[("redis", int(entry))] = used
+        elif name.startswith("postgres"):
+            found[("postgres", int(entry))] = used
+    return found
+
+
+def _cpu_used(before: dict[tuple[str, int], float], after: dict[tuple[str, int], float]) -> dict[str, float]:
+    """CPU seconds per part between two snapshots, from the processes alive at the end (a
+    process that exited meanwhile, e.g. a closed database connection, is not counted)."""
+    parts = {"server": 0.0, "redis": 0.0, "postgres": 0.0}
+    for (part, pid), used in after.items():
+        parts[part] += used - before.get((part, pid), 0.0)
+    return parts
+
+
 def _wrk(
     script: Path, url_path: str, clients: int, seconds: int, threads: int, tokens: str = "", body: str = ""
 ) -> dict:
@@ -256,8 +293,15 @@ def _wrk(
         body,
         str(min(threads, clients)),
     ]
+    # wrk's own CPU is read from the finished child's rusage, as it is gone when it ends.
+    before = os.times()
     out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True, timeout=seconds + 120).stdout
-    return json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
+    after = os.times()
+    result = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
+    result["wrk_cpu_s"] = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    return result
 
 
 def _accepted(item_id: int) -> tuple[int, int]:
@@ -269,7 +313,7 @@ def _accepted(item_id: int) -> tuple[int, int]:
 
     item = SeckillItem.objects.select_related("campaign").get(pk=item_id)
     if item.campaign.stock_path == "redis":
-        bought = REDIS.client().hvals(keys(item_id)[1])
+        bought = REDIS.client().hvals(keys(item.merchant_id, item_id)[1])
         return len(bought), sum(int(b) for b in bought)
     live = SeckillPurchase.objects.filter(item_id=item_id, status__in=LIVE)
     return live.count(), sum(live.values_list("quantity", flat=True))
@@ -356,8 +400,8 @@ def _check(item_id: int) -> dict:
     accepted, accepted_pieces = _accepted(item_id)
     if item.campaign.stock_path == "redis":
         client = REDIS.client()
-        left = client.get(keys(item.pk)[0])
-        queued = sum(json.loads(r)["quantity"] for r in client.hvals(keys(item.pk)[3]))
+        left = client.get(keys(item.merchant_id, item.pk)[0])
+        queued = sum(json.loads(r)["quantity"] for r in client.hvals(keys(item.merchant_id, item.pk)[3]))
         if left is not None and int(left) != item.stock - accepted_pieces:
             problems.append(
                 f"Redis says {int(left)} left after handing out {accepted_pieces} of {item.stock}"
@@ -411,15 +455,21 @@ def child(duration: int, n_members: int, levels: list[int], threads: int, drain:
             for clients in levels:
                 for path in PATHS:
                     time.sleep(2)
+                    cpu_before = _cpu_by_pid(server.pid)
                     if path == "noop":
                         result = _wrk(script, "/healthz", clients, duration, threads)
+                        cpu_after = _cpu_by_pid(server.pid)
                         check = None
                     else:
                         item_id = data["items"][path][clients]
                         url = f"/api/v1/shop/{slug}/seckills/{item_id}/buy"
                         result = _wrk(script, url, clients, duration, threads, str(tokens), body)
+                        cpu_after = _cpu_by_pid(server.pid)
                         _settle(item_id)  # requests the server still held when wrk stopped
                         check = _check(item_id)
+                    cpu = _cpu_used(cpu_before, cpu_after)
+                    cpu["wrk"] = result["wrk_cpu_s"]
+                    cpu_us = {part: used * 1e6 / max(1, result["requests"]) for part, used in cpu.items()}
                     seconds = result["duration_us"] / 1e6
                     runs.append(
                         {
@@ -438,6 +488,7 @@ def child(duration: int, n_members: int, levels: list[int], threads: int, drain:
                             + result["read_errors"]
                             + result["write_errors"],
                             "check": check,
+                            "cpu_us_per_request": cpu_us,
                         }
                     )
                     print(json.dumps(runs[-1]), file=sys.stderr)
@@ -491,6 +542,16 @@ def _report(result: dict, failed: list[str], command: str) -> None:
         print(
             f"| {r['clients']} | {r['path']} | {r['rps']:.0f} | {purchases} | {r['p50_ms']:.1f} | "
             f"{r['p99_ms']:.1f} | {r['max_ms']:.0f} | {r['refused']} | {other} | {share} | {oversell} |"
+        )
+    print()
+    print("CPU per request (µs, user + system, all cores; read from /proc and wrk's rusage):\n")
+    print("| clients | endpoint | web server | Redis | PostgreSQL | wrk | all |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    for r in runs:
+        cpu = r["cpu_us_per_request"]
+        print(
+            f"| {r['clients']} | {r['path']} | {cpu['server']:.0f} | {cpu['redis']:.0f} | "
+            f"{cpu['postgres']:.0f} | {cpu['wrk']:.0f} | {sum(cpu.values()):.0f} |"
         )
     print()
     for path, goal in GOALS.items():

@@ -149,7 +149,7 @@ def test_redis_path_sells_exactly_the_campaign_stock(shop, caplog):
     orders, errors = _run_buyers(store, item, members)
     _assert_sold_exactly(item, warehouse, sku, orders, errors)
     client = stock_paths.REDIS.client()
-    stock_key, bought_key, pending_key, requests_key = stock_paths.keys(item.pk)
+    stock_key, bought_key, pending_key, requests_key, queue_key = stock_paths.keys(merchant.pk, item.pk)
     assert int(client.get(stock_key)) == 0
     bought = {int(m): int(q) for m, q in client.hgetall(bought_key).items()}
     assert sum(bought.values()) == STOCK and len(bought) == len(orders)
@@ -158,48 +158,71 @@ def test_redis_path_sells_exactly_the_campaign_stock(shop, caplog):
     assert not [r for r in caplog.records if "disagree" in r.getMessage()]
 
 
-@pytest.mark.redis
-def test_redis_path_answers_from_redis_and_the_workers_write_exactly_the_winners(shop, monkeypatch):
-    """The shopper path as served: 500 buyers are answered from the Lua script alone (nothing in
-    the database yet), then six workers write the queued requests, each request handed to two
-    of them (a retried task): exactly the campaign stock becomes purchases and orders, once."""
+@pytest.mark.parametrize("path", ["database", pytest.param("redis", marks=pytest.mark.redis)])
+def test_shoppers_by_token_are_answered_at_once_and_the_workers_place_exactly_the_winners(
+    shop, monkeypatch, path
+):
+    """The shopper path as served: 500 buyers, each with a member token (the API's purchase),
+    are answered from the stock step alone: the Lua script reading the token mirror, or the
+    one-statement take after the mirror gave the member. Then six workers place the winners'
+    orders, every request handed to two of them (a retried task) while two more drain the Redis
+    queue: exactly the campaign stock becomes purchases and orders, once."""
     from newretail.marketing.seckill import buying
+    from newretail.members.actions.tokens import issue_member_token
 
     merchant, owner, store, warehouse, sku, members = shop
-    item = _campaign(owner, sku, "redis")
-    queued: list[tuple[int, int]] = []
-    monkeypatch.setattr("newretail.marketing.tasks.write_seckill_order_task", lambda i, m: queued.append((i, m)))
-    states, errors = _run_buyers(store, item, members, action=buying.queue_seckill)
-    assert {s.status for s in states} == {"queued"} and len(states) == len(queued) <= STOCK
-    assert not SeckillPurchase.objects.filter(item=item).exists()
-    client = stock_paths.REDIS.client()
-    stock_key, bought_key, _pending, requests_key = stock_paths.keys(item.pk)
-    assert int(client.get(stock_key)) == 0 and client.hlen(requests_key) == len(states)
-    assert sum(int(q) for q in client.hvals(bought_key)) == STOCK
+    item = _campaign(owner, sku, path)
+    tokens = {m.pk: issue_member_token(member=m)[1] for m in members}  # mirrored as issued
+    held: list[tuple] = []
+    monkeypatch.setattr("newretail.marketing.tasks.drain_seckill_queue_task", lambda *a: held.append(a))
+    monkeypatch.setattr("newretail.marketing.tasks.place_seckill_order_task", lambda *a: held.append(a))
 
-    work = queued + queued[::-1]  # every request twice
+    def by_token(*, member, **rest):
+        return buying.queue_seckill(member_token=tokens[member.pk], merchant_id=merchant.pk, **rest)
+
+    states, errors = _run_buyers(store, item, members, action=by_token)
+    assert {s.status for s in states} == ({"queued"} if path == "redis" else {"writing"})
+    assert len(states) <= STOCK
+    item.refresh_from_db()
+    if path == "redis":
+        assert not SeckillPurchase.objects.filter(item=item).exists()
+        client = stock_paths.REDIS.client()
+        stock_key, bought_key, _pending, requests_key, queue_key = stock_paths.keys(merchant.pk, item.pk)
+        assert int(client.get(stock_key)) == 0 and client.hlen(requests_key) == len(states)
+        assert sum(int(q) for q in client.hvals(bought_key)) == STOCK
+        assert client.llen(queue_key) == len(states)
+        assert held[0] == (item.pk,)  # the drain was asked for when the queue filled
+        work = [(buying.write_and_place, (item.pk, int(m))) for m in client.hkeys(requests_key)]
+    else:
+        assert item.sold == STOCK and len(held) == len(states)
+        work = [(buying.place_purchase_order, args) for args in held]
+    work += work[::-1]
     lock = threading.Lock()
 
-    def worker(_index: int) -> None:
+    def worker(index: int) -> None:
+        if path == "redis" and index < 2:
+            buying.drain_queue(item.pk)
+            return
         while True:
             with lock:
                 if not work:
                     return
-                item_id, member_id = work.pop()
-            buying.write_and_place(item_id, member_id)
+                task, args = work.pop()
+            task(*args)
 
     _done, refused = run_threads(6, worker, timeout=120)
     assert not refused, refused[:3]  # a worker never raises: refusals land on the purchase row
     orders = [p.order for p in SeckillPurchase.objects.filter(item=item, status="ordered").select_related("order")]
     _assert_sold_exactly(item, warehouse, sku, orders, errors)
-    assert client.hlen(requests_key) == 0
+    if path == "redis":
+        assert client.hlen(requests_key) == 0 and client.llen(queue_key) == 0
 
 
 class NaiveStock:
     """What not to do: read what is left, then write it back decremented (a lost update lets two
     buyers take the same piece). The purchase rows still obey the one-per-member constraint."""
 
-    def take(self, offer, *, member_id, quantity, request_key, order_request):
+    def take(self, offer, *, member_id, token="", quantity, request_key, order_request):
         item = SeckillItem.objects.get(pk=offer.item_id)
         if item.stock - item.sold < quantity:
             raise DomainError(SeckillError.SOLD_OUT)
@@ -207,13 +230,14 @@ class NaiveStock:
         try:
             with transaction.atomic():
                 SeckillItem.objects.filter(pk=offer.item_id).update(sold=item.sold + quantity)
-                return SeckillPurchase.objects.create(
+                purchase = SeckillPurchase.objects.create(
                     merchant_id=offer.merchant_id,
                     campaign_id=offer.campaign_id,
                     item_id=offer.item_id,
                     member_id=member_id,
                     quantity=quantity,
                 )
+                return stock_paths.Taken(member_id, purchase_id=purchase.pk)
         except IntegrityError:
             raise DomainError(SeckillError.ALREADY_BOUGHT) from None
 

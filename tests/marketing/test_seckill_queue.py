@@ -47,7 +47,7 @@ def web():
 def held(monkeypatch):
     """The worker's tasks, recorded instead of run: [(task name, args)]."""
     calls: list[tuple[str, tuple]] = []
-    for name in ("write_seckill_order_task", "place_seckill_order_task"):
+    for name in ("drain_seckill_queue_task", "place_seckill_order_task"):
         monkeypatch.setattr(
             f"newretail.marketing.tasks.{name}", lambda *args, n=name: calls.append((n, args))
         )
@@ -150,19 +150,19 @@ def test_redis_answers_alone_and_a_lost_write_is_done_by_reconcile(owner, mercha
     member = make_member(merchant)
     state = _queue(member, item, store, idempotency_key="tap-r")
     assert state.status == "queued" and not SeckillPurchase.objects.exists()
-    assert held == [("write_seckill_order_task", (item.pk, member.pk))]
+    assert held == [("drain_seckill_queue_task", (item.pk,))]
     assert _queue(member, item, store, idempotency_key="tap-r").status == "queued"  # a replay
 
     assert reconcile_seckill().placed == 0  # in flight: the worker's
     client = stock_paths.REDIS.client()
-    assert client.hexists(stock_paths.keys(item.pk)[3], member.pk)  # reconcile kept the request
+    assert client.hexists(stock_paths.keys(merchant.pk, item.pk)[3], member.pk)  # reconcile kept the request
     with time_machine.travel(clock.now() + IN_FLIGHT + dt.timedelta(seconds=5)):
         assert reconcile_seckill().placed == 1
     purchase = SeckillPurchase.objects.get()
     assert (purchase.status, purchase.request_key, purchase.order.payable_fen) == ("ordered", "tap-r", 100)
-    assert not client.hexists(stock_paths.keys(item.pk)[3], member.pk)
+    assert not client.hexists(stock_paths.keys(merchant.pk, item.pk)[3], member.pk)
     assert write_and_place(item.pk, member.pk) is None  # the task arriving late: nothing queued
-    assert Order.objects.count() == 1 and int(client.get(stock_paths.keys(item.pk)[0])) == 4
+    assert Order.objects.count() == 1 and int(client.get(stock_paths.keys(merchant.pk, item.pk)[0])) == 4
 
 
 @pytest.mark.redis
@@ -181,4 +181,4 @@ def test_when_the_database_refuses_what_redis_took_the_shopper_is_told(owner, me
     assert (state.status, state.error_code) == ("failed", "marketing.seckill_sold_out")
     purchase = SeckillPurchase.objects.get()
     assert purchase.status == "released" and purchase.failure_message
-    assert not stock_paths.REDIS.client().hexists(stock_paths.keys(item.pk)[1], member.pk)
+    assert not stock_paths.REDIS.client().hexists(stock_paths.keys(merchant.pk, item.pk)[1], member.pk)

@@ -21,7 +21,16 @@ from newretail.api import (
 from newretail.api.base import STAFF_AUTH
 from newretail.core.errors import CoreError, DomainError
 
-api = NinjaAPI(
+
+class Api(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        # The seckill purchase is a plain Django view (speed); it is documented like the rest.
+        from newretail.api.shop_seckill_buy import add_to_schema
+
+        return add_to_schema(super().get_openapi_schema(*args, **kwargs))
+
+
+api = Api(
     title="NewRetail API",
     version="1",
     description="Staff API (bearer token or console session) and shopper API (/shop/…). "

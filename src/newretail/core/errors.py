@@ -24,6 +24,8 @@ class ErrorCode(enum.Enum):
 
 
 class CoreError(ErrorCode):
+    # The same body as the API's refusal of a missing or dead bearer token.
+    UNAUTHENTICATED = ("unauthenticated", _("Authentication required."), 401)
     NOT_FOUND = ("not_found", _("Not found."), 404)
     PERMISSION_DENIED = ("permission_denied", _("You do not have permission to do this."), 403)
     INVALID_INPUT = ("invalid_input", _("Invalid input: {detail}"), 400)

@@ -4,7 +4,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from newretail.core import clock
-from newretail.marketing.seckill.buying import place_purchase_order, write_and_place
+from newretail.marketing.seckill.buying import drain_queue, place_purchase_order
 from newretail.marketing.seckill.reconcile import reconcile_seckill
 
 # Ahead of event delivery and reports: a shopper is waiting on the page for this order.
@@ -12,10 +12,10 @@ SECKILL_PRIORITY = 100
 
 
 @db_task(priority=SECKILL_PRIORITY)
-def write_seckill_order_task(item_id: int, member_id: int) -> str:
-    """A request the Redis path queued: write the purchase row, then place its order."""
-    purchase = write_and_place(item_id, member_id)
-    return purchase.status if purchase is not None else "nothing queued"
+def drain_seckill_queue_task(item_id: int) -> int:
+    """Requests the Redis path queued for an item: write each purchase row and place its order,
+    until the queue is empty. Returns how many were taken off the queue."""
+    return drain_queue(item_id)
 
 
 @db_task(priority=SECKILL_PRIORITY)

@@ -35,9 +35,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from huey.contrib.djhuey import HUEY as huey
 
 from newretail.core import clock
-from newretail.core.errors import DomainError
+from newretail.core.errors import CoreError, DomainError
 from newretail.core.idempotency import clean_idempotency_key
 from newretail.marketing.models import SeckillItem, SeckillPurchase
 from newretail.marketing.seckill.errors import SeckillError
@@ -54,8 +55,9 @@ logger = logging.getLogger(__name__)
 FULFILMENTS = ("express", "delivery", "pickup")
 
 
-def check_rules(offer: SeckillOffer, member: Member, quantity: int, now: dt.datetime) -> None:
-    """The campaign's rules for this member, before any stock is touched."""
+def check_rules(offer: SeckillOffer, member: Member | None, quantity: int, now: dt.datetime) -> None:
+    """The campaign's rules for this member, before any stock is touched (``member`` is needed
+    only when the campaign is for some levels)."""
     if offer.status != "active":
         raise DomainError(SeckillError.PAUSED)
     if now < offer.starts_at:
@@ -67,7 +69,9 @@ def check_rules(offer: SeckillOffer, member: Member, quantity: int, now: dt.date
         raise DomainError(SeckillError.INVALID, field="quantity", problem="1+")
     if quantity > offer.per_member_limit:
         raise DomainError(SeckillError.LIMIT_EXCEEDED, limit=offer.per_member_limit)
-    if offer.level_ids is not None and pricing_level_id(member, now) not in offer.level_ids:
+    if offer.level_ids is not None and (
+        member is None or pricing_level_id(member, now) not in offer.level_ids
+    ):
         names = MemberLevel.objects.filter(merchant_id=offer.merchant_id, pk__in=offer.level_ids)
         raise DomainError(
             SeckillError.LEVEL_REQUIRED,
@@ -145,13 +149,27 @@ class _Taken:
     offer: SeckillOffer
     key: str
     request: dict
-    purchase: SeckillPurchase | None  # None: Redis queued the request
-    replay: bool  # the member already holds the pieces under this idempotency key
+    member_id: int
+    purchase_id: int | None  # None: Redis queued the request
+    queued: int  # Redis: the item's queue length after this request joined it
+    replay: bool  # the member already holds the pieces (under this idempotency key, or not)
+
+
+def _member_for_token(token: str, merchant_id: int) -> Member:
+    from newretail.members.actions.tokens import member_for_token
+
+    member = member_for_token(token)
+    if member is None or member.merchant_id != merchant_id:
+        raise DomainError(CoreError.UNAUTHENTICATED)
+    return member
 
 
 def _take(
-    member: Member,
+    *,
+    merchant_id: int,
     item_id: int,
+    member: Member | None,
+    token: str,
     quantity: int,
     fulfilment: str,
     store_id: int | None,
@@ -159,25 +177,40 @@ def _take(
     buyer_note: str,
     idempotency_key: str | None,
 ) -> _Taken:
-    """Step 1 for both entry points: the rules, then the stock path."""
-    offer = offer_for(member.merchant_id, item_id)
+    """Step 1 for both entry points: the rules, then the stock path. The buyer is ``member``, or
+    the member of ``token``: loaded only when a rule needs it (a level restriction), otherwise
+    resolved by the stock path in the same round trip that takes the pieces."""
+    offer = offer_for(merchant_id, item_id)
     key = clean_idempotency_key(idempotency_key, error=OrderError.INVALID_IDEMPOTENCY_KEY) or ""
+    if member is None and offer.level_ids is not None:
+        member = _member_for_token(token, merchant_id)
     check_rules(offer, member, quantity, clock.now())
     request = _order_request(fulfilment, store_id, address, buyer_note)
-    try:
-        purchase = stock_for(offer).take(
-            offer, member_id=member.pk, quantity=quantity, request_key=key, order_request=request
-        )
-    except DomainError as error:
-        if error.error is SeckillError.ALREADY_BOUGHT and key:
-            return _Taken(offer, key, request, None, replay=True)
-        raise
-    return _Taken(offer, key, request, purchase, replay=False)
+    taken = stock_for(offer).take(
+        offer,
+        member_id=member.pk if member is not None else None,
+        token=token,
+        quantity=quantity,
+        request_key=key,
+        order_request=request,
+    )
+    if taken.already_bought and not key:
+        raise DomainError(SeckillError.ALREADY_BOUGHT)
+    return _Taken(
+        offer, key, request, taken.member_id, taken.purchase_id, taken.queued, replay=taken.already_bought
+    )
+
+
+# The Redis path asks the worker to drain an item's queue when a request makes it non-empty, and
+# again every DRAIN_EVERY requests, so that under a flood several worker threads drain it.
+DRAIN_EVERY = 50
 
 
 def queue_seckill(
     *,
-    member: Member,
+    member: Member | None = None,
+    member_token: str = "",
+    merchant_id: int | None = None,
     item_id: int,
     quantity: int = 1,
     fulfilment: str,
@@ -186,26 +219,45 @@ def queue_seckill(
     buyer_note: str = "",
     idempotency_key: str | None = None,
 ) -> PurchaseState:
-    """Take ``quantity`` pieces for ``member`` and leave the order to the worker: answered as soon
-    as the pieces are the member's (``queued`` or ``writing``; ``ordered`` when the worker runs
-    inline, as in tests), or a domain error that took nothing. Same rules and guarantees as
-    ``buy_seckill``; replaying ``idempotency_key`` returns the first purchase's state."""
-    from newretail.marketing.tasks import place_seckill_order_task, write_seckill_order_task
+    """Take ``quantity`` pieces for the buyer and leave the order to the worker: answered as soon
+    as the pieces are the buyer's (``queued`` or ``writing``; whatever the worker made of it when
+    tasks run inline, as in tests), or a domain error that took nothing. The buyer is ``member``,
+    or the member of the shopper's ``member_token`` at ``merchant_id`` (the shopper API: the token
+    is checked by the stock path, in the round trip that takes the pieces). Same rules and
+    guarantees as ``buy_seckill``; replaying ``idempotency_key`` returns the first purchase's
+    state."""
+    from newretail.marketing.tasks import drain_seckill_queue_task, place_seckill_order_task
 
-    taken = _take(member, item_id, quantity, fulfilment, store_id, address, buyer_note, idempotency_key)
+    taken = _take(
+        merchant_id=member.merchant_id if member is not None else merchant_id,
+        item_id=item_id,
+        member=member,
+        token=member_token,
+        quantity=quantity,
+        fulfilment=fulfilment,
+        store_id=store_id,
+        address=address,
+        buyer_note=buyer_note,
+        idempotency_key=idempotency_key,
+    )
     if taken.replay:
-        state = purchase_state(taken.offer, member.pk)
+        state = purchase_state(taken.offer, taken.member_id)
         if state.request_key == taken.key:
             return state  # a replay (a second tap, a retried request)
         raise DomainError(SeckillError.ALREADY_BOUGHT)
     # Enqueued at once, not on commit: the purchase row committed with the stock step already (a
     # caller inside its own transaction delays that; a worker that then finds no row leaves the
     # purchase to reconcile, which places it after STRANDED_AFTER).
-    if taken.purchase is None:
-        write_seckill_order_task(taken.offer.item_id, member.pk)
+    if taken.purchase_id is None:
+        if taken.queued == 1 or taken.queued % DRAIN_EVERY == 0:
+            drain_seckill_queue_task(taken.offer.item_id)
+        state = PurchaseState("queued", request_key=taken.key)
     else:
-        place_seckill_order_task(taken.purchase.pk)
-    return purchase_state(taken.offer, member.pk)
+        place_seckill_order_task(taken.purchase_id)
+        state = PurchaseState("writing", request_key=taken.key)
+    if huey.immediate:  # the task ran inline (tests, a dev server without worker): say what it did
+        return purchase_state(taken.offer, taken.member_id)
+    return state
 
 
 def buy_seckill(
@@ -227,8 +279,20 @@ def buy_seckill(
     Guarantees, also under concurrency (PostgreSQL + Redis tests): the pieces sold never exceed
     the campaign stock; a member holds at most one live purchase (one order) per item, of at most
     ``per_member_limit`` pieces; replaying ``idempotency_key`` returns the first order."""
-    taken = _take(member, item_id, quantity, fulfilment, store_id, address, buyer_note, idempotency_key)
-    offer, purchase = taken.offer, taken.purchase
+    taken = _take(
+        merchant_id=member.merchant_id,
+        item_id=item_id,
+        member=member,
+        token="",
+        quantity=quantity,
+        fulfilment=fulfilment,
+        store_id=store_id,
+        address=address,
+        buyer_note=buyer_note,
+        idempotency_key=idempotency_key,
+    )
+    offer = taken.offer
+    purchase = SeckillPurchase.objects.get(pk=taken.purchase_id) if taken.purchase_id else None
     if taken.replay:
         replayed = _replayed(offer, member, taken.key)
         if replayed is None:
@@ -295,6 +359,8 @@ def place_purchase_order(purchase_id: int) -> SeckillPurchase | None:
             return purchase
         offer = offer_of(purchase.item)
         try:
+            if not purchase.member.is_active:  # deactivated since the pieces were taken
+                raise DomainError(CoreError.UNAUTHENTICATED)
             with transaction.atomic():
                 _place_order(purchase, offer, member=purchase.member, request=purchase.order_request)
         except DomainError as error:
@@ -316,6 +382,26 @@ def write_and_place(item_id: int, member_id: int) -> SeckillPurchase | None:
     if purchase is None or purchase.status != P.RESERVED:
         return purchase
     return place_purchase_order(purchase.pk)
+
+
+def drain_queue(item_id: int) -> int:
+    """Take members off the item's Redis queue one by one and write and place their requests,
+    until the queue is empty; several workers may drain one queue. A member taken off the queue
+    whose request was written already (by reconcile) is skipped by ``write``; a worker that dies
+    between taking and writing leaves the request to ``reconcile``. Returns how many it took."""
+    item = SeckillItem.objects.select_related("campaign").filter(pk=item_id).first()
+    if item is None:
+        return 0
+    offer, stock, taken = offer_of(item), RedisStock(), 0
+    while (member_id := stock.next_queued(offer)) is not None:
+        taken += 1
+        try:
+            purchase = stock.write(offer, member_id=member_id)
+            if purchase is not None and purchase.status == P.RESERVED:
+                place_purchase_order(purchase.pk)
+        except Exception:  # one bad request must not strand the rest of the queue
+            logger.exception("seckill item %s: the request of member %s failed", item_id, member_id)
+    return taken
 
 
 def release_purchase(

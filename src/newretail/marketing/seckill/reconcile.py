@@ -9,7 +9,8 @@ What it repairs, each a process that died (or a Redis that lost its keys) betwee
    back to the campaign. If a slow process wakes up later, its order is refused
    (``PURCHASE_LAPSED``) and rolls back.
 2. *Redis said yes, the database never heard*: a request Redis queued longer ago than
-   ``IN_FLIGHT`` is written and placed here; a member Redis counts without a live purchase or a
+   ``IN_FLIGHT`` is written and placed here, and an item whose queue is not empty gets a worker
+   to drain it; a member Redis counts without a live purchase or a
    queued request, whose pending note is older than ``IN_FLIGHT`` (or missing), is dropped and
    the pieces return.
 3. *Redis lost or never had the keys* (restart, flush, eviction, a campaign just created):
@@ -34,7 +35,7 @@ from newretail.core import clock
 from newretail.core.errors import DomainError
 from newretail.marketing.models import SeckillCampaign, SeckillItem, SeckillPurchase
 from newretail.marketing.seckill.queries import LIVE, SeckillOffer, live_purchases, offer_of
-from newretail.marketing.seckill.stock import KEY_GRACE_SECONDS, REDIS, keys, now_ms
+from newretail.marketing.seckill.stock import KEY_GRACE_SECONDS, REDIS, item_keys, now_ms
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def reconcile_item(offer: SeckillOffer) -> RedisRepair:
     for member_id, pieces in sorted(live.items()):
         args += [member_id, pieces]
     client = REDIS.client()  # first: it registers the scripts in a fresh process
-    dropped, added, left, before = REDIS.reconcile(keys=keys(offer.item_id), args=args, client=client)
+    dropped, added, left, before = REDIS.reconcile(keys=item_keys(offer)[:4], args=args, client=client)
     repair = RedisRepair(int(dropped), int(added), int(left), int(before))
     if repair.dropped or repair.added or (repair.left_before not in (-1, repair.left)):
         logger.warning("seckill item %s: Redis repaired %s", offer.item_id, repair)
@@ -105,6 +106,7 @@ def reconcile_seckill(now: dt.datetime | None = None, *, merchant_id: int | None
     from newretail.marketing.seckill.buying import place_purchase_order, release_purchase, write_and_place
     from newretail.marketing.seckill.errors import SeckillError
     from newretail.marketing.seckill.stock import RedisStock
+    from newretail.marketing.tasks import drain_seckill_queue_task
 
     now = now or clock.now()
     result = Reconciliation()
@@ -133,4 +135,6 @@ def reconcile_seckill(now: dt.datetime | None = None, *, merchant_id: int | None
                 placed = write_and_place(item.pk, member_id)
                 result.placed += placed is not None and placed.status == SeckillPurchase.Status.ORDERED
             result.redis[item.pk] = reconcile_item(offer)
+            if RedisStock().queue_length(offer):  # a drain that died, or one never asked for
+                drain_seckill_queue_task(item.pk)
     return result

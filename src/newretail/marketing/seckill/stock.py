@@ -1,23 +1,28 @@
 """The two stock paths behind one interface (``SeckillStock``): ``take`` gives the member the
-pieces or refuses (sold out, already bought, over the limit); ``write`` turns what ``take``
-queued into the purchase row; ``give_back`` returns the pieces of a purchase that was released.
+pieces or refuses (sold out, over the limit), or says the member already holds them;
+``write`` turns what ``take`` queued into the purchase row; ``give_back`` returns the pieces of a
+purchase that was released. The buyer is a member id, or a member token that the stock path
+resolves itself (the shopper API's purchase, where every round trip counts).
 
-- **Database** (every profile): one short transaction runs ``UPDATE … SET sold = sold + n WHERE
-  sold + n <= stock`` (the row is locked only by the winners, for the length of one insert) and
-  inserts the purchase, whose partial unique constraint allows one live purchase per member and
-  item. Correct on SQLite and PostgreSQL. ``take`` returns the purchase; nothing is queued.
-- **Redis** (scale profile): one Lua script checks the stock and the member's counter, decrements
-  both and queues the member's order request, atomically; the shopper is answered from that
-  alone (``take`` returns None: the pieces are the member's, the purchase row is still to come).
-  ``write`` (a worker, or the request itself for ``buy_seckill``) then runs the database path
-  above, which stays the source of truth and a second guard: if Redis ever says yes wrongly, the
-  conditional UPDATE still says no, and the shopper is told so on the purchase row. A request
-  left in the queue (the worker's task lost, a process that died) is written by ``reconcile``;
-  a pending note without a request (a process that died before the old synchronous write) is
-  how ``reconcile`` knows what to give back.
+- **Database** (every profile): ``UPDATE … SET sold = sold + n WHERE sold + n <= stock`` and the
+  purchase row, all or nothing: on PostgreSQL one statement (``TAKE_SQL``: one round trip, the
+  item's row locked from the UPDATE to the commit), elsewhere a short transaction. The purchase's
+  partial unique constraint allows one live purchase per member and item. Correct on SQLite and
+  PostgreSQL. ``take`` returns the purchase; nothing is queued in Redis (the token is looked up
+  in the token mirror, one Redis read, when there is Redis).
+- **Redis** (scale profile): one Lua script reads the buyer from the token mirror, checks the
+  stock and the member's counter, decrements both and queues the member's order request,
+  atomically; the shopper is answered from that alone (the pieces are the member's, the purchase
+  row is still to come). The worker drains the item's queue (``marketing.tasks``): ``write``
+  runs the database path above, which stays the source of truth and a second guard: if Redis
+  ever says yes wrongly, the conditional UPDATE still says no, and the shopper is told so on the
+  purchase row. A request left queued (the worker's task lost, a process that died) is written
+  by ``reconcile``; a pending note without a request is how ``reconcile`` knows what to give
+  back.
 
-Keys carry the item id in a hash tag (``nr:seckill:{42}:stock``), so one item's keys live on one
-Redis Cluster slot, as a multi-key script needs.
+Keys carry the merchant in a hash tag (``nr:{m7}:seckill:42:stock``), as the token mirror does, so
+a merchant's seckill keys and member tokens live on one Redis Cluster slot, as the multi-key
+purchase script needs.
 """
 
 from __future__ import annotations
@@ -26,18 +31,22 @@ import json
 import logging
 import threading
 import time
+from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import Protocol
 
 import redis
-from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from newretail.core.errors import DomainError
+from newretail.core import redis as core_redis
+from newretail.core.errors import CoreError, DomainError
+from newretail.core.tokens import hash_token
 from newretail.marketing.models import SeckillItem, SeckillPurchase
 from newretail.marketing.seckill.errors import SeckillError
 from newretail.marketing.seckill.queries import LIVE, SeckillOffer
+from newretail.members.actions.token_mirror import mirror_key
 
 logger = logging.getLogger(__name__)
 
@@ -47,19 +56,63 @@ KEY_GRACE_SECONDS = 86_400
 
 class SeckillStock(Protocol):
     def take(
-        self, offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str, order_request: dict
-    ) -> SeckillPurchase | None: ...
+        self,
+        offer: SeckillOffer,
+        *,
+        member_id: int | None,
+        token: str = "",
+        quantity: int,
+        request_key: str,
+        order_request: dict,
+    ) -> Taken: ...
 
     def write(self, offer: SeckillOffer, *, member_id: int) -> SeckillPurchase | None: ...
 
     def give_back(self, offer: SeckillOffer, *, member_id: int) -> None: ...
 
 
+@dataclass(frozen=True)
+class Taken:
+    """What ``take`` did: the buyer's member id, and either the purchase row's id (database path) or
+    the length of the item's queue of requests after this one joined it (Redis path); or nothing,
+    because the member already holds a live purchase (``already_bought``: a replay, or a second
+    purchase to refuse)."""
+
+    member_id: int
+    purchase_id: int | None = None
+    queued: int = 0
+    already_bought: bool = False
+
+
+# One statement, so one round trip and the item's row locked from the UPDATE to the commit only:
+# the UPDATE takes the pieces when enough are left, the INSERT records the purchase only if it did.
+# A member's second live purchase breaks the partial unique constraint and the whole statement,
+# the UPDATE included, is undone.
+TAKE_SQL = """
+WITH taken AS (
+    UPDATE marketing_seckillitem SET sold = sold + %(quantity)s
+    WHERE id = %(item_id)s AND sold + %(quantity)s <= stock
+    RETURNING id
+)
+INSERT INTO marketing_seckillpurchase (
+    merchant_id, campaign_id, item_id, member_id, quantity, status, request_key, order_request,
+    failure_code, failure_message, created_at
+)
+SELECT %(merchant_id)s, %(campaign_id)s, taken.id, %(member_id)s, %(quantity)s, 'reserved',
+       %(request_key)s, %(order_request)s, '', '', %(now)s
+FROM taken
+RETURNING id
+"""
+
+
 def take_in_database(
     offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str, order_request: dict
-) -> SeckillPurchase:
-    """The purchase row and the conditional UPDATE, in one short transaction. The insert comes
-    first so that the item's row is locked only from the UPDATE to the commit."""
+) -> int:
+    """The conditional UPDATE and the purchase row, all or nothing. On PostgreSQL one statement
+    (``TAKE_SQL``); elsewhere a short transaction, the insert first so that the item's row is
+    locked only from the UPDATE to the commit. Returns the purchase's id."""
+    if connection.vendor == "postgresql":
+        return _take_in_one_statement(offer, member_id, quantity, request_key[:64], order_request)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -79,7 +132,40 @@ def take_in_database(
         )
         if not moved:
             raise DomainError(SeckillError.SOLD_OUT)  # the insert rolls back with it
-        return purchase
+        return purchase.pk
+
+
+def _take_in_one_statement(
+    offer: SeckillOffer, member_id: int, quantity: int, request_key: str, order_request: dict
+) -> int:
+    params = {
+        "quantity": quantity,
+        "item_id": offer.item_id,
+        "merchant_id": offer.merchant_id,
+        "campaign_id": offer.campaign_id,
+        "member_id": member_id,
+        "request_key": request_key,
+        "order_request": json.dumps(order_request, ensure_ascii=False),
+        "now": timezone.now(),
+    }
+    # Inside a caller's transaction the statement needs a savepoint to fail alone; outside one
+    # it runs in autocommit: no BEGIN, no COMMIT round trips.
+    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    try:
+        with guard, connection.cursor() as cursor:
+            cursor.execute(TAKE_SQL, params)
+            row = cursor.fetchone()
+    except IntegrityError:  # the member's live purchase
+        raise DomainError(SeckillError.ALREADY_BOUGHT) from None
+    if row is None:
+        # Not enough left, which the statement learns before the member's purchase: a member who
+        # already holds one is told that instead (a replay finds its purchase).
+        if SeckillPurchase.objects.filter(
+            item_id=offer.item_id, member_id=member_id, status__in=LIVE
+        ).exists():
+            raise DomainError(SeckillError.ALREADY_BOUGHT)
+        raise DomainError(SeckillError.SOLD_OUT)
+    return row[0]
 
 
 def refused_purchase(
@@ -100,19 +186,46 @@ def refused_purchase(
     )
 
 
+def buyer_id(merchant_id: int, member_id: int | None, token: str) -> int:
+    """The member buying: ``member_id`` when the caller knows it, else the member of ``token``
+    (through the token mirror: one Redis read, the database when the mirror misses)."""
+    from newretail.members.actions.token_mirror import member_id_for
+
+    if member_id is not None:
+        return member_id
+    found = member_id_for(token, merchant_id)
+    if found is None:
+        raise DomainError(CoreError.UNAUTHENTICATED)
+    return found
+
+
 class DatabaseStock:
     """The campaign stock is the item row's ``sold`` column."""
 
     def take(
-        self, offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str, order_request: dict
-    ) -> SeckillPurchase:
-        return take_in_database(
-            offer,
-            member_id=member_id,
-            quantity=quantity,
-            request_key=request_key,
-            order_request=order_request,
-        )
+        self,
+        offer: SeckillOffer,
+        *,
+        member_id: int | None,
+        token: str = "",
+        quantity: int,
+        request_key: str,
+        order_request: dict,
+    ) -> Taken:
+        member_id = buyer_id(offer.merchant_id, member_id, token)
+        try:
+            purchase_id = take_in_database(
+                offer,
+                member_id=member_id,
+                quantity=quantity,
+                request_key=request_key,
+                order_request=order_request,
+            )
+        except DomainError as error:
+            if error.error is SeckillError.ALREADY_BOUGHT:
+                return Taken(member_id, already_bought=True)
+            raise
+        return Taken(member_id, purchase_id=purchase_id)
 
     def write(self, offer: SeckillOffer, *, member_id: int) -> SeckillPurchase | None:
         """Nothing is ever queued on this path."""
@@ -125,25 +238,37 @@ class DatabaseStock:
 # --- Redis -----------------------------------------------------------------------------------
 
 # KEYS: stock, bought (hash member -> pieces), pending (zset member -> ms), requests (hash
-# member -> the queued order request, JSON).
-# ARGV: member, quantity, limit, now in ms, the order request.
-# Returns what is left, or -1 sold out, -2 already bought, -3 not loaded, -4 over the limit.
+# member -> the queued order request, JSON), queue (list of members whose request waits for the
+# worker), the buyer's token mirror (members.actions.token_mirror; read only when ARGV[1] is '').
+# ARGV: member ('' : the token's), quantity, limit, now in ms, the order request.
+# Returns {what is left, or -1 sold out, -2 already bought, -3 not loaded, -4 over the limit,
+# -5 unknown token; the member; the queue's length after this request joined it}.
 TAKE = """
+local member = ARGV[1]
+if member == '' then
+  member = redis.call('GET', KEYS[6])
+  if not member then return {-5, 0, 0} end
+end
 local left = redis.call('GET', KEYS[1])
-if not left then return -3 end
-local had = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if not left then return {-3, tonumber(member), 0} end
+local had = tonumber(redis.call('HGET', KEYS[2], member) or '0')
 local quantity = tonumber(ARGV[2])
-if had > 0 then return -2 end
-if had + quantity > tonumber(ARGV[3]) then return -4 end
+if had > 0 then return {-2, tonumber(member), 0} end
+if had + quantity > tonumber(ARGV[3]) then return {-4, tonumber(member), 0} end
 left = tonumber(left)
-if left < quantity then return -1 end
+if left < quantity then return {-1, tonumber(member), 0} end
 redis.call('DECRBY', KEYS[1], quantity)
-redis.call('HSET', KEYS[2], ARGV[1], quantity)
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-redis.call('HSET', KEYS[4], ARGV[1], ARGV[5])
-local ttl = redis.call('TTL', KEYS[1])
-if ttl > 0 then redis.call('EXPIRE', KEYS[4], ttl) end
-return left - quantity
+redis.call('HSET', KEYS[2], member, quantity)
+redis.call('ZADD', KEYS[3], ARGV[4], member)
+redis.call('HSET', KEYS[4], member, ARGV[5])
+local queued = redis.call('RPUSH', KEYS[5], member)
+if queued == 1 then  -- the keys made or refilled since the queue was last empty expire with the stock
+  local ttl = redis.call('TTL', KEYS[1])
+  if ttl > 0 then
+    for i = 2, 5 do redis.call('EXPIRE', KEYS[i], ttl) end
+  end
+end
+return {left - quantity, tonumber(member), queued}
 """
 
 # KEYS as above. ARGV: member. Returns the pieces given back (0 when Redis held none).
@@ -201,40 +326,40 @@ return {dropped, added, left, tonumber(before or '-1')}
 """
 
 
-def keys(item_id: int) -> list[str]:
-    tag = f"nr:seckill:{{{item_id}}}"
-    return [f"{tag}:stock", f"{tag}:bought", f"{tag}:pending", f"{tag}:requests"]
+def keys(merchant_id: int, item_id: int) -> list[str]:
+    """stock, bought, pending, requests, queue. The merchant's hash tag puts all of a merchant's
+    seckill keys and its member token mirrors on one Redis Cluster slot, as the purchase script
+    (which reads both) needs."""
+    tag = f"nr:{{m{merchant_id}}}:seckill:{item_id}"
+    return [f"{tag}:stock", f"{tag}:bought", f"{tag}:pending", f"{tag}:requests", f"{tag}:queue"]
+
+
+def item_keys(offer: SeckillOffer) -> list[str]:
+    return keys(offer.merchant_id, offer.item_id)
 
 
 class _Redis:
-    """One client (connection pool) and the registered scripts per process, on the cache's Redis
-    database (tests give each xdist worker its own; a flushed cache is reloaded from the database
-    by ``reconcile``)."""
+    """The registered scripts, on the process's Redis client (``core.redis``; a flushed Redis is
+    reloaded from the database by ``reconcile``)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._client = None
-        self._location = None
 
     def location(self) -> str | None:
-        cache = settings.CACHES.get("default", {})
-        if not cache.get("BACKEND", "").endswith("RedisCache"):
-            return None
-        location = cache.get("LOCATION")
-        return location[0] if isinstance(location, (list, tuple)) else location
+        return core_redis.location()
 
     def client(self):
-        location = self.location()
-        if location is None:
+        client = core_redis.client()
+        if client is None:
             raise DomainError(SeckillError.BUSY)  # a Redis campaign on a server without Redis
-        if self._client is None or self._location != location:
+        if self._client is not client:
             with self._lock:
-                client = redis.Redis.from_url(location, socket_timeout=2, socket_connect_timeout=2)
                 self.take = client.register_script(TAKE)
                 self.give_back = client.register_script(GIVE_BACK)
                 self.reconcile = client.register_script(RECONCILE)
-                self._client, self._location = client, location
-        return self._client
+                self._client = client
+        return client
 
 
 REDIS = _Redis()
@@ -253,8 +378,18 @@ class RedisStock:
     database records the winners when ``write`` runs."""
 
     def take(
-        self, offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str, order_request: dict
-    ) -> None:
+        self,
+        offer: SeckillOffer,
+        *,
+        member_id: int | None,
+        token: str = "",
+        quantity: int,
+        request_key: str,
+        order_request: dict,
+    ) -> Taken:
+        """One script: the buyer (``member_id``, or the member of ``token`` in the mirror), the
+        stock, the member's counter, and the request queued. A token the mirror does not know is
+        looked up in the database once (and mirrored) before the script runs again."""
         from newretail.marketing.seckill.reconcile import reconcile_item
 
         client = REDIS.client()
@@ -262,29 +397,56 @@ class RedisStock:
             {"quantity": quantity, "key": request_key[:64], "order": order_request, "at": now_ms()},
             ensure_ascii=False,
         )
-        args = [member_id, quantity, offer.per_member_limit, now_ms(), request]
+        names = [*item_keys(offer), mirror_key(offer.merchant_id, hash_token(token) if token else "-")]
         try:
-            answer = REDIS.take(keys=keys(offer.item_id), args=args, client=client)
+            answer, member, queued = self._run(client, names, member_id, quantity, offer, request)
+            if answer == -5:  # the mirror does not know the token: ask the database
+                member_id = buyer_id(offer.merchant_id, None, token)
+                answer, member, queued = self._run(client, names, member_id, quantity, offer, request)
             if answer == -3:  # not loaded yet, or the keys were lost (flush, restart): from the database
                 reconcile_item(offer)
-                answer = REDIS.take(keys=keys(offer.item_id), args=args, client=client)
+                answer, member, queued = self._run(
+                    client, names, member_id or member, quantity, offer, request
+                )
         except redis.RedisError:
             logger.exception("seckill item %s: Redis unavailable", offer.item_id)
             raise DomainError(SeckillError.BUSY) from None
         if answer == -1:
             raise DomainError(SeckillError.SOLD_OUT)
         if answer == -2:
-            raise DomainError(SeckillError.ALREADY_BOUGHT)
+            return Taken(int(member), already_bought=True)
         if answer == -4:
             raise DomainError(SeckillError.LIMIT_EXCEEDED, limit=offer.per_member_limit)
         if answer < 0:
             raise DomainError(SeckillError.BUSY)
-        return None
+        return Taken(int(member), queued=int(queued))
+
+    def _run(self, client, names, member_id, quantity, offer, request) -> tuple[int, int, int]:
+        args = ["" if member_id is None else member_id, quantity, offer.per_member_limit, now_ms(), request]
+        try:  # the flood's one round trip, on the thread's own connection
+            answer = core_redis.evalsha(REDIS.take.sha, names, args)
+        except redis.exceptions.NoScriptError:  # a restarted or flushed Redis forgot the script
+            answer = REDIS.take(keys=names, args=args, client=client)
+        return int(answer[0]), int(answer[1]), int(answer[2])
+
+    def next_queued(self, offer: SeckillOffer) -> int | None:
+        """The next member in the item's queue (taken off it), or None when it is empty."""
+        try:
+            member = REDIS.client().lpop(item_keys(offer)[4])
+        except redis.RedisError:
+            return None  # reconcile picks the requests up
+        return int(member) if member is not None else None
+
+    def queue_length(self, offer: SeckillOffer) -> int:
+        try:
+            return int(REDIS.client().llen(item_keys(offer)[4]))
+        except redis.RedisError:
+            return 0
 
     def queued_request(self, offer: SeckillOffer, *, member_id: int) -> dict | None:
         """The member's order request still waiting in Redis, or None."""
         try:
-            raw = REDIS.client().hget(keys(offer.item_id)[3], member_id)
+            raw = REDIS.client().hget(item_keys(offer)[3], member_id)
         except redis.RedisError:
             return None
         return json.loads(raw) if raw else None
@@ -292,7 +454,7 @@ class RedisStock:
     def queued_members(self, offer: SeckillOffer, *, older_than_ms: int) -> list[int]:
         """Members whose request has waited since before ``older_than_ms`` (for ``reconcile``)."""
         try:
-            queued = REDIS.client().hgetall(keys(offer.item_id)[3])
+            queued = REDIS.client().hgetall(item_keys(offer)[3])
         except redis.RedisError:
             return []
         return sorted(int(m) for m, raw in queued.items() if json.loads(raw).get("at", 0) < older_than_ms)
@@ -323,12 +485,12 @@ class RedisStock:
                 offer, member_id=member_id, quantity=quantity, request_key=key, error=error
             )
         self._written(offer, member_id)
-        return purchase
+        return SeckillPurchase.objects.get(pk=purchase)
 
     def _written(self, offer: SeckillOffer, member_id: int) -> None:
         try:
-            REDIS.client().pipeline().zrem(keys(offer.item_id)[2], member_id).hdel(
-                keys(offer.item_id)[3], member_id
+            REDIS.client().pipeline().zrem(item_keys(offer)[2], member_id).hdel(
+                item_keys(offer)[3], member_id
             ).execute()
         except redis.RedisError:
             pass  # reconcile sees the live purchase and tidies the request away
@@ -336,7 +498,7 @@ class RedisStock:
     def give_back(self, offer: SeckillOffer, *, member_id: int) -> None:
         try:
             client = REDIS.client()  # first: it registers the scripts in a fresh process
-            REDIS.give_back(keys=keys(offer.item_id), args=[member_id], client=client)
+            REDIS.give_back(keys=item_keys(offer), args=[member_id], client=client)
         except (redis.RedisError, DomainError):
             logger.exception("seckill item %s: could not give back in Redis (reconcile will)", offer.item_id)
 

@@ -16,6 +16,7 @@ from newretail.core import clock
 from newretail.core.audit import record_audit
 from newretail.core.errors import DomainError
 from newretail.core.events import record_event
+from newretail.members.actions import token_mirror
 from newretail.members.errors import MemberError
 from newretail.members.models import Member, MemberToken, PointsAccount, WalletAccount
 from newretail.tenancy.access import require_perm
@@ -54,6 +55,7 @@ def merge_members(*, actor: User, keep: Member, duplicate: Member, reason: str) 
         model.objects.filter(pk=mine.pk).update(**{f: F(f) + getattr(theirs, f) for f in fields})
         theirs.delete()
     moved = _move_references(keep, duplicate)
+    token_mirror.forget_member(duplicate.pk)
     MemberToken.objects.filter(member=duplicate).delete()
     Member.objects.filter(pk=keep.pk).update(
         growth=F("growth") + duplicate.growth,

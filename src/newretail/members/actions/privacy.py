@@ -20,6 +20,7 @@ from newretail.core.audit import record_audit
 from newretail.core.errors import DomainError
 from newretail.core.events import record_event
 from newretail.core.money import format_fen
+from newretail.members.actions import token_mirror
 from newretail.members.errors import MemberError
 from newretail.members.models import (
     ConsentRecord,
@@ -173,6 +174,7 @@ def delete_account(*, member: Member, source: str = ConsentRecord.Source.MALL) -
         address.update({"recipient": "", "phone": "", "detail": "", "latitude": "", "longitude": ""})
         Order.objects.filter(pk=order.pk).update(shipping_address=address)
     MemberAddress.objects.filter(member=member).delete()
+    token_mirror.forget_member(member.pk)
     MemberToken.objects.filter(member=member).delete()
     MemberNote.objects.filter(member=member).delete()
     if member.marketing_consent:

@@ -4,7 +4,8 @@ A token is ``nrm_`` + 32 random bytes (URL-safe); the database keeps only its SH
 (``core.tokens``), so a leaked table cannot be replayed. Tokens live ``TOKEN_LIFETIME`` from issue
 (not sliding: a stolen token dies on schedule), are revoked by logging out, and stop working as
 soon as the member is deactivated. Staff tokens start with ``nr_`` and are never accepted here,
-nor these there.
+nor these there. Live tokens are also mirrored in Redis for the seckill purchase
+(``token_mirror``); every change here keeps the mirror in step.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 
 from newretail.core import clock
 from newretail.core.tokens import hash_token, new_raw_token, record_use
+from newretail.members.actions import token_mirror
 from newretail.members.models import Member, MemberToken
 
 TOKEN_PREFIX = "nrm_"
@@ -23,7 +25,7 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 MAX_TOKEN_LENGTH = 100
 
 
-def _plausible(raw: str) -> bool:
+def plausible_token(raw: str) -> bool:
     return bool(raw) and raw.startswith(TOKEN_PREFIX) and len(raw) <= MAX_TOKEN_LENGTH
 
 
@@ -38,6 +40,7 @@ def issue_member_token(*, member: Member) -> tuple[MemberToken, str]:
         token_hash=hash_token(raw),
         expires_at=clock.now() + TOKEN_LIFETIME,
     )
+    token_mirror.mirror_on_commit(token)
     return token, raw
 
 
@@ -45,7 +48,7 @@ def token_for_raw(raw: str) -> MemberToken | None:
     """The live token row for ``raw`` (with its member and merchant), or None when it is unknown,
     expired, revoked, or its member or merchant is inactive. One query, plus a write of
     ``last_used_at`` at most every LAST_USED_RESOLUTION: this runs on every shopper request."""
-    if not _plausible(raw):
+    if not plausible_token(raw):
         return None
     now = clock.now()
     token = (
@@ -58,7 +61,10 @@ def token_for_raw(raw: str) -> MemberToken | None:
     member = token.member
     if not member.is_active or not member.merchant.is_active or member.merchant_id != token.merchant_id:
         return None
+    used_before = token.last_used_at
     record_use(token, now=now, every=LAST_USED_RESOLUTION)
+    if token.last_used_at != used_before:  # on the same schedule: an active shopper stays mirrored
+        token_mirror.mirror([token])
     return token
 
 
@@ -71,21 +77,21 @@ def member_for_token(raw: str) -> Member | None:
 def revoke_member_token(*, raw: str) -> bool:
     """Revoke one token (logout). Revoking twice or an unknown token is harmless; returns whether
     a live token was revoked."""
-    if not _plausible(raw):
+    if not plausible_token(raw):
         return False
-    revoked = MemberToken.objects.filter(token_hash=hash_token(raw), revoked_at__isnull=True).update(
-        revoked_at=clock.now()
-    )
-    return bool(revoked)
+    live = MemberToken.objects.filter(token_hash=hash_token(raw), revoked_at__isnull=True)
+    token_mirror.forget(live.values_list("merchant_id", "token_hash"))
+    return bool(live.update(revoked_at=clock.now()))
 
 
 def revoke_member_tokens(*, member: Member) -> int:
     """Revoke every live token of ``member`` (log out everywhere); returns how many."""
+    token_mirror.forget_member(member.pk)
     return MemberToken.objects.filter(member=member, revoked_at__isnull=True).update(revoked_at=clock.now())
 
 
 def token_expires_at(raw: str) -> dt.datetime | None:
     """When the token ``raw`` expires (None for an unknown token), without touching it."""
-    if not _plausible(raw):
+    if not plausible_token(raw):
         return None
     return MemberToken.objects.filter(token_hash=hash_token(raw)).values_list("expires_at", flat=True).first()
