@@ -10,7 +10,7 @@ token is checked by the stock path in the round trip that takes the pieces (``qu
 with ``member_token``; the Redis path reads the token mirror inside its Lua script), and the
 answer is the purchase's state as the take left it. It answers exactly as the ninja routes do
 (the ``{code, message}`` error body, 422 with ``detail`` for a bad body) and is documented in the
-OpenAPI schema by ``OPENAPI_PATH`` (``api.urls``), so clients and schemathesis see it as any
+OpenAPI schema by ``add_to_schema`` (``api.urls``), so clients and schemathesis see it as any
 other operation.
 """
 
@@ -28,7 +28,6 @@ from django.views.decorators.csrf import csrf_exempt
 from newretail.api.shop_seckill import MAX_ID, BuyIn, SeckillPurchaseOut, purchase_out
 from newretail.core.errors import CoreError, DomainError, not_found
 from newretail.marketing.seckill.buying import queue_seckill
-from newretail.orders.actions.cart import address_snapshot
 from newretail.tenancy.models import Merchant
 
 PATH = (
@@ -60,12 +59,16 @@ def _merchant_id(slug: str) -> int:
     return found[1]
 
 
-def _token_opens(slug: str, request: HttpRequest) -> bool:
+def _bearer(request: HttpRequest) -> str | None:
+    found = BEARER.match(request.META.get("HTTP_AUTHORIZATION", ""))  # META: no header map built
+    return found.group(1) if found else None
+
+
+def _token_opens(slug: str, token: str | None) -> bool:
     from newretail.members.actions.token_mirror import member_id_for
 
-    bearer = BEARER.match(request.META.get("HTTP_AUTHORIZATION", ""))
     try:
-        return bearer is not None and member_id_for(bearer.group(1), _merchant_id(slug)) is not None
+        return token is not None and member_id_for(token, _merchant_id(slug)) is not None
     except DomainError:  # no such merchant
         return False
 
@@ -74,15 +77,13 @@ def _answer(body: dict, status: int) -> HttpResponse:
     return HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type="application/json")
 
 
-def _invalid(error: pydantic.ValidationError | ValueError) -> HttpResponse:
-    """The same 422 body as the ninja routes' (``api.urls.validation_error``)."""
-    if isinstance(error, pydantic.ValidationError):
-        errors = [
-            {"loc": ["body", "body", *map(str, e["loc"])], "msg": e["msg"], "type": e["type"]}
-            for e in error.errors(include_url=False)
-        ]
-    else:
-        errors = [{"loc": ["body", "body"], "msg": "Cannot parse request body", "type": "json_invalid"}]
+def _invalid(error: pydantic.ValidationError) -> HttpResponse:
+    """The same 422 body as the ninja routes' (``api.urls.validation_error``); a body that is not
+    JSON at all is a ``json_invalid`` error of the same kind."""
+    errors = [
+        {"loc": ["body", "body", *map(str, e["loc"])], "msg": e["msg"], "type": e["type"]}
+        for e in error.errors(include_url=False)
+    ]
     detail = "; ".join(f"{'.'.join(e['loc'][2:]) or 'body'}: {e['msg']}" for e in errors)
     body = DomainError(CoreError.INVALID_INPUT, detail=detail).as_dict()
     return _answer({**body, "detail": errors}, 422)
@@ -92,39 +93,31 @@ def _invalid(error: pydantic.ValidationError | ValueError) -> HttpResponse:
 def buy(request: HttpRequest, merchant_slug: str, seckill_item_id: str) -> HttpResponse:
     if request.method != "POST":
         return _answer({"code": "http_405", "message": "Method not allowed"}, 405)
+    token = _bearer(request)
     try:
         item_id = int(seckill_item_id)
         if not 0 < item_id <= MAX_ID:
             raise not_found()
         merchant_id = _merchant_id(merchant_slug)
-        bearer = BEARER.match(request.META.get("HTTP_AUTHORIZATION", ""))  # META: no header map built
-        if bearer is None:
+        if token is None:
             raise DomainError(CoreError.UNAUTHENTICATED)
         try:
             body = BuyIn.model_validate_json(request.body or b"{}")
         except pydantic.ValidationError as error:
             return _invalid(error)
-        address = None
-        if body.address_id is not None:  # the address book needs the member first
-            from newretail.members.actions.tokens import member_for_token
-
-            member = member_for_token(bearer.group(1))
-            if member is None or member.merchant_id != merchant_id:
-                raise DomainError(CoreError.UNAUTHENTICATED)
-            address = address_snapshot(member, body.address_id)
         state = queue_seckill(
-            member_token=bearer.group(1),
+            member_token=token,
             merchant_id=merchant_id,
             item_id=item_id,
             quantity=body.quantity,
             fulfilment=body.fulfilment,
             store_id=body.store_id,
-            address=address,
+            address_id=body.address_id,
             buyer_note=body.buyer_note,
             idempotency_key=request.META.get("HTTP_IDEMPOTENCY_KEY"),
         )
     except DomainError as error:
-        if error.status != 401 and not _token_opens(merchant_slug, request):
+        if error.status != 401 and not _token_opens(merchant_slug, token):
             # Refused before the token was looked at (an unknown item, a paused seckill): the
             # token still comes first, as on every member route, so that nothing of a merchant
             # is learnt with another merchant's token, or none.

@@ -46,6 +46,7 @@ from newretail.marketing.seckill.queries import LIVE, SeckillOffer, offer_for, o
 from newretail.marketing.seckill.stock import RedisStock, stock_for
 from newretail.members.actions.cards import pricing_level_id
 from newretail.members.models import Member, MemberLevel
+from newretail.orders.actions.cart import address_snapshot
 from newretail.orders.actions.checkout import create_order
 from newretail.orders.errors import OrderError
 from newretail.orders.models import Order
@@ -176,14 +177,18 @@ def _take(
     address: Mapping[str, object] | None,
     buyer_note: str,
     idempotency_key: str | None,
+    address_id: int | None = None,
 ) -> _Taken:
     """Step 1 for both entry points: the rules, then the stock path. The buyer is ``member``, or
-    the member of ``token``: loaded only when a rule needs it (a level restriction), otherwise
-    resolved by the stock path in the same round trip that takes the pieces."""
+    the member of ``token``: loaded only when something needs it (a level restriction, a saved
+    address), otherwise resolved by the stock path in the same round trip that takes the
+    pieces."""
     offer = offer_for(merchant_id, item_id)
     key = clean_idempotency_key(idempotency_key, error=OrderError.INVALID_IDEMPOTENCY_KEY) or ""
-    if member is None and offer.level_ids is not None:
+    if member is None and (offer.level_ids is not None or address_id is not None):
         member = _member_for_token(token, merchant_id)
+    if address_id is not None:
+        address = address_snapshot(member, address_id)
     check_rules(offer, member, quantity, clock.now())
     request = _order_request(fulfilment, store_id, address, buyer_note)
     taken = stock_for(offer).take(
@@ -216,6 +221,7 @@ def queue_seckill(
     fulfilment: str,
     store_id: int | None = None,
     address: Mapping[str, object] | None = None,
+    address_id: int | None = None,
     buyer_note: str = "",
     idempotency_key: str | None = None,
 ) -> PurchaseState:
@@ -223,9 +229,9 @@ def queue_seckill(
     as the pieces are the buyer's (``queued`` or ``writing``; whatever the worker made of it when
     tasks run inline, as in tests), or a domain error that took nothing. The buyer is ``member``,
     or the member of the shopper's ``member_token`` at ``merchant_id`` (the shopper API: the token
-    is checked by the stock path, in the round trip that takes the pieces). Same rules and
-    guarantees as ``buy_seckill``; replaying ``idempotency_key`` returns the first purchase's
-    state."""
+    is checked by the stock path, in the round trip that takes the pieces). The address is
+    ``address``, or the buyer's saved address ``address_id``. Same rules and guarantees as
+    ``buy_seckill``; replaying ``idempotency_key`` returns the first purchase's state."""
     from newretail.marketing.tasks import drain_seckill_queue_task, place_seckill_order_task
 
     taken = _take(
@@ -237,6 +243,7 @@ def queue_seckill(
         fulfilment=fulfilment,
         store_id=store_id,
         address=address,
+        address_id=address_id,
         buyer_note=buyer_note,
         idempotency_key=idempotency_key,
     )
@@ -292,12 +299,12 @@ def buy_seckill(
         idempotency_key=idempotency_key,
     )
     offer = taken.offer
-    purchase = SeckillPurchase.objects.get(pk=taken.purchase_id) if taken.purchase_id else None
     if taken.replay:
         replayed = _replayed(offer, member, taken.key)
         if replayed is None:
             raise DomainError(SeckillError.ALREADY_BOUGHT)
         return replayed
+    purchase = SeckillPurchase.objects.get(pk=taken.purchase_id) if taken.purchase_id else None
     if purchase is None:  # Redis queued the request: write it now
         purchase = stock_for(offer).write(offer, member_id=member.pk)
         if purchase is None or purchase.status == P.RELEASED:
