@@ -31,7 +31,7 @@ order holding its purchase's pieces; on the Redis path Redis's count = campaign 
 handed out = live purchases + queued requests. Any breach is reported as oversell.
 
 Goals (issue 7): at 256 clients the Redis path ≥ 70% and the database path ≥ 30% of the no-op
-endpoint's requests per second. Options: --duration S (10), --members N (20000),
+endpoint's requests per second. Options: --duration S (10), --members N (40000),
 --clients 64,256,1024, --threads N (wrk threads, 2), --drain S (30).
 """
 
@@ -575,7 +575,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--child", action="store_true")
     parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--members", type=int, default=20_000)
+    parser.add_argument("--members", type=int, default=40_000)
     parser.add_argument("--clients", default="64,256,1024")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--drain", type=int, default=30, help="seconds the Huey worker writes orders after")

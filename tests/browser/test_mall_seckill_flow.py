@@ -132,11 +132,11 @@ def test_the_page_waits_for_the_worker_then_opens_the_pay_page(
     are theirs while the order is written; once the worker places it, the page moves on to the
     pay page by itself (htmx poll, HX-Redirect)."""
     from newretail.marketing.models import SeckillPurchase
-    from newretail.marketing.seckill.buying import place_purchase_order
+    from newretail.marketing.seckill.buying import drain_queue
 
     forget_offers()
     held: list[int] = []
-    monkeypatch.setattr("newretail.marketing.tasks.place_seckill_order_task", held.append)
+    monkeypatch.setattr("newretail.marketing.tasks.drain_seckill_queue_task", held.append)
     settings.PUBLIC_BASE_URL = live_server.url
     merchant = owner.merchant
     set_up_sandbox_account(merchant_id=merchant.pk, provider="alipay", actor=owner)
@@ -156,8 +156,8 @@ def test_the_page_waits_for_the_worker_then_opens_the_pay_page(
     assert page.is_visible("[data-test=seckill-waiting]")
     screenshot(page, "seckill-waiting")
 
-    place_purchase_order(held[0])  # the worker gets to it
+    drain_queue(held[0])  # the worker gets to it
     page.wait_for_url(re.compile(r"/orders/\d+/pay/"))
     page.wait_for_selector("text=支付宝")
-    order = SeckillPurchase.objects.get(pk=held[0]).order
+    order = SeckillPurchase.objects.get(item=item).order
     assert f"/orders/{order.pk}/pay/" in page.url and order.payable_fen == 100

@@ -164,9 +164,10 @@ def test_shoppers_by_token_are_answered_at_once_and_the_workers_place_exactly_th
 ):
     """The shopper path as served: 500 buyers, each with a member token (the API's purchase),
     are answered from the stock step alone: the Lua script reading the token mirror, or the
-    one-statement take after the mirror gave the member. Then six workers place the winners'
-    orders, every request handed to two of them (a retried task) while two more drain the Redis
-    queue: exactly the campaign stock becomes purchases and orders, once."""
+    one prepared statement that finds the token's member itself. Then six workers place the
+    winners' orders: two drain the item's queue (Redis's, or the reserved rows) while four place
+    every request twice (a retried task, reconcile): exactly the campaign stock becomes purchases
+    and orders, once."""
     from newretail.marketing.seckill import buying
     from newretail.members.actions.tokens import issue_member_token
 
@@ -175,7 +176,6 @@ def test_shoppers_by_token_are_answered_at_once_and_the_workers_place_exactly_th
     tokens = {m.pk: issue_member_token(member=m)[1] for m in members}  # mirrored as issued
     held: list[tuple] = []
     monkeypatch.setattr("newretail.marketing.tasks.drain_seckill_queue_task", lambda *a: held.append(a))
-    monkeypatch.setattr("newretail.marketing.tasks.place_seckill_order_task", lambda *a: held.append(a))
 
     def by_token(*, member, **rest):
         return buying.queue_seckill(member_token=tokens[member.pk], merchant_id=merchant.pk, **rest)
@@ -191,16 +191,16 @@ def test_shoppers_by_token_are_answered_at_once_and_the_workers_place_exactly_th
         assert int(client.get(stock_key)) == 0 and client.hlen(requests_key) == len(states)
         assert sum(int(q) for q in client.hvals(bought_key)) == STOCK
         assert client.llen(queue_key) == len(states)
-        assert held[0] == (item.pk,)  # the drain was asked for when the queue filled
         work = [(buying.write_and_place, (item.pk, int(m))) for m in client.hkeys(requests_key)]
     else:
-        assert item.sold == STOCK and len(held) == len(states)
-        work = [(buying.place_purchase_order, args) for args in held]
+        assert item.sold == STOCK and item.queued == len(states)
+        work = [(buying.place_purchase_order, (p.pk,)) for p in SeckillPurchase.objects.filter(item=item)]
+    assert held[0] == (item.pk,)  # the drain was asked for when the queue filled
     work += work[::-1]
     lock = threading.Lock()
 
     def worker(index: int) -> None:
-        if path == "redis" and index < 2:
+        if index < 2:
             buying.drain_queue(item.pk)
             return
         while True:
@@ -216,6 +216,9 @@ def test_shoppers_by_token_are_answered_at_once_and_the_workers_place_exactly_th
     _assert_sold_exactly(item, warehouse, sku, orders, errors)
     if path == "redis":
         assert client.hlen(requests_key) == 0 and client.llen(queue_key) == 0
+    else:
+        item.refresh_from_db()
+        assert item.queued == 0
 
 
 class NaiveStock:

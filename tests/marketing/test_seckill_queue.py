@@ -14,6 +14,7 @@ from newretail.core import clock
 from newretail.marketing.models import SeckillItem, SeckillPurchase
 from newretail.marketing.seckill import stock as stock_paths
 from newretail.marketing.seckill.buying import (
+    drain_queue,
     place_purchase_order,
     purchase_state,
     queue_seckill,
@@ -47,10 +48,10 @@ def web():
 def held(monkeypatch):
     """The worker's tasks, recorded instead of run: [(task name, args)]."""
     calls: list[tuple[str, tuple]] = []
-    for name in ("drain_seckill_queue_task", "place_seckill_order_task"):
-        monkeypatch.setattr(
-            f"newretail.marketing.tasks.{name}", lambda *args, n=name: calls.append((n, args))
-        )
+    monkeypatch.setattr(
+        "newretail.marketing.tasks.drain_seckill_queue_task",
+        lambda *args: calls.append(("drain_seckill_queue_task", args)),
+    )
     return calls
 
 
@@ -81,7 +82,7 @@ def test_the_pieces_are_taken_at_once_and_the_worker_places_the_order(owner, mer
     assert (purchase.status, purchase.order_request["store_id"]) == ("reserved", store.pk)
     item.refresh_from_db()
     assert item.sold == 2 and not Order.objects.exists()
-    assert held == [("place_seckill_order_task", (purchase.pk,))]
+    assert held == [("drain_seckill_queue_task", (item.pk,))]
     # A second tap with the same key is the same purchase, not a refusal.
     assert _queue(member, item, store, quantity=2, idempotency_key="tap-1").status == "writing"
 
@@ -91,6 +92,61 @@ def test_the_pieces_are_taken_at_once_and_the_worker_places_the_order(owner, mer
     assert state.order.store_id == store.pk and state.order.fulfilment == "pickup"
     place_purchase_order(purchase.pk)  # a retried task: still one order
     assert Order.objects.count() == 1
+
+
+def test_a_worker_is_asked_for_when_the_queue_was_empty_and_every_drain_every(
+    owner, merchant, store, water, held, monkeypatch
+):
+    """The database path's ``queued`` count: the purchase that makes it 1 asks for a worker, the
+    next ones do not (one is draining) until a multiple of DRAIN_EVERY; the worker counts what is
+    still waiting before each pass and stops at 0, so the next purchase asks again."""
+    monkeypatch.setattr("newretail.marketing.seckill.buying.DRAIN_EVERY", 3)
+    item = _item(owner, water, stock=10)
+    members = [make_member(merchant, phone=f"1390000000{n}") for n in range(5)]
+    for member in members[:4]:
+        _queue(member, item, store)
+    item.refresh_from_db()
+    assert item.queued == 4 and held == [("drain_seckill_queue_task", (item.pk,))] * 2  # 1st and 3rd
+
+    assert drain_queue(item.pk) == 4
+    item.refresh_from_db()
+    assert item.queued == 0 and SeckillPurchase.objects.filter(status="ordered").count() == 4
+    assert Order.objects.count() == 4
+    _queue(members[4], item, store)
+    assert len(held) == 3  # the queue was empty again: a worker is asked for
+    assert drain_queue(item.pk) == 1 and drain_queue(item.pk) == 0
+
+
+def test_an_order_that_fails_unexpectedly_does_not_strand_the_others(
+    owner, merchant, store, water, held, monkeypatch
+):
+    from newretail.marketing.seckill import buying
+
+    item = _item(owner, water, stock=10)
+    first, second = make_member(merchant, phone="13900000010"), make_member(merchant, phone="13900000011")
+    _queue(first, item, store)
+    _queue(second, item, store)
+    place = buying._place_order
+
+    def broken_for_first(purchase, offer, *, member, request):
+        if member.pk == first.pk:
+            raise RuntimeError("the order core fell over")
+        return place(purchase, offer, member=member, request=request)
+
+    monkeypatch.setattr(buying, "_place_order", broken_for_first)
+    assert drain_queue(item.pk) == 1
+    statuses = dict(SeckillPurchase.objects.values_list("member_id", "status"))
+    assert statuses == {first.pk: "reserved", second.pk: "ordered"}  # the first is reconcile's
+    item.refresh_from_db()
+    assert item.queued == 0  # not counted: the next purchase still asks for a worker
+
+
+def test_reconcile_asks_for_a_worker_for_purchases_left_waiting(owner, merchant, store, water, held):
+    item = _item(owner, water)
+    _queue(make_member(merchant), item, store)
+    held.clear()
+    reconcile_seckill(clock.now())
+    assert held == [("drain_seckill_queue_task", (item.pk,))]
 
 
 def test_a_lost_task_is_placed_by_reconcile(owner, merchant, store, water, held):

@@ -500,7 +500,10 @@ class SeckillCampaign(MerchantOwned):
 class SeckillItem(MerchantOwned):
     """One SKU of a seckill with its price and campaign stock. ``sold`` counts the pieces held by
     live purchases (unpaid or paid); it moves only by conditional UPDATEs, so it never passes
-    ``stock`` (the constraint says so too)."""
+    ``stock`` (the constraint says so too). On the database path ``queued`` counts the purchases
+    taken since a worker last counted the ones still waiting for their order: a purchase that
+    makes it 1 (nobody is draining) or a multiple of ``DRAIN_EVERY`` asks for a worker, as the
+    Redis queue's length does on the Redis path (``marketing.seckill.buying``)."""
 
     campaign = models.ForeignKey(
         SeckillCampaign, verbose_name=_("seckill"), on_delete=models.CASCADE, related_name="items"
@@ -509,6 +512,7 @@ class SeckillItem(MerchantOwned):
     price_fen = models.BigIntegerField(_("seckill price (fen)"))
     stock = models.IntegerField(_("campaign stock"))
     sold = models.IntegerField(_("sold"), default=0)
+    queued = models.IntegerField(_("waiting for their order"), default=0)
 
     class Meta:
         verbose_name = _("seckill item")
@@ -579,4 +583,8 @@ class SeckillPurchase(MerchantOwned):
             ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="seckill_purchase_quantity_valid"),
         ]
-        indexes = [models.Index(fields=["status", "created_at"], name="seckill_purchase_sweep_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="seckill_purchase_sweep_idx"),
+            # The few purchases waiting for their order, per item: what a draining worker reads.
+            models.Index(fields=["item"], condition=Q(status="reserved"), name="seckill_purchase_waiting_idx"),
+        ]

@@ -4,7 +4,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from newretail.core import clock
-from newretail.marketing.seckill.buying import drain_queue, place_purchase_order
+from newretail.marketing.seckill.buying import drain_queue
 from newretail.marketing.seckill.reconcile import reconcile_seckill
 
 # Ahead of event delivery and reports: a shopper is waiting on the page for this order.
@@ -13,16 +13,9 @@ SECKILL_PRIORITY = 100
 
 @db_task(priority=SECKILL_PRIORITY)
 def drain_seckill_queue_task(item_id: int) -> int:
-    """Requests the Redis path queued for an item: write each purchase row and place its order,
-    until the queue is empty. Returns how many were taken off the queue."""
+    """The purchases waiting on an item (the Redis path's queued requests, the database path's
+    reserved rows): place their orders until none is left. Returns how many it handled."""
     return drain_queue(item_id)
-
-
-@db_task(priority=SECKILL_PRIORITY)
-def place_seckill_order_task(purchase_id: int) -> str:
-    """A purchase the database path reserved: place its order."""
-    purchase = place_purchase_order(purchase_id)
-    return purchase.status if purchase is not None else "gone"
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -206,8 +206,8 @@ def _take(
     )
 
 
-# The Redis path asks the worker to drain an item's queue when a request makes it non-empty, and
-# again every DRAIN_EVERY requests, so that under a flood several worker threads drain it.
+# Both paths ask the worker to drain an item's queue when a purchase makes it non-empty, and again
+# every DRAIN_EVERY purchases, so that under a flood several worker threads drain it.
 DRAIN_EVERY = 50
 
 
@@ -232,7 +232,7 @@ def queue_seckill(
     is checked by the stock path, in the round trip that takes the pieces). The address is
     ``address``, or the buyer's saved address ``address_id``. Same rules and guarantees as
     ``buy_seckill``; replaying ``idempotency_key`` returns the first purchase's state."""
-    from newretail.marketing.tasks import drain_seckill_queue_task, place_seckill_order_task
+    from newretail.marketing.tasks import drain_seckill_queue_task
 
     taken = _take(
         merchant_id=member.merchant_id if member is not None else merchant_id,
@@ -252,16 +252,14 @@ def queue_seckill(
         if state.request_key == taken.key:
             return state  # a replay (a second tap, a retried request)
         raise DomainError(SeckillError.ALREADY_BOUGHT)
-    # Enqueued at once, not on commit: the purchase row committed with the stock step already (a
-    # caller inside its own transaction delays that; a worker that then finds no row leaves the
-    # purchase to reconcile, which places it after STRANDED_AFTER).
-    if taken.purchase_id is None:
-        if taken.queued == 1 or taken.queued % DRAIN_EVERY == 0:
-            drain_seckill_queue_task(taken.offer.item_id)
-        state = PurchaseState("queued", request_key=taken.key)
-    else:
-        place_seckill_order_task(taken.purchase_id)
-        state = PurchaseState("writing", request_key=taken.key)
+    # A worker is asked for when this purchase made the item's queue non-empty (nobody is
+    # draining it) and every DRAIN_EVERY purchases after, so that under a flood several worker
+    # threads drain it. The database path's purchase row committed with the stock step already
+    # (a caller inside its own transaction delays that; a worker that then finds no row leaves
+    # the purchase to reconcile, which places it after STRANDED_AFTER).
+    if taken.queued == 1 or taken.queued % DRAIN_EVERY == 0:
+        drain_seckill_queue_task(taken.offer.item_id)
+    state = PurchaseState("queued" if taken.purchase_id is None else "writing", request_key=taken.key)
     if huey.immediate:  # the task ran inline (tests, a dev server without worker): say what it did
         return purchase_state(taken.offer, taken.member_id)
     return state
@@ -355,11 +353,30 @@ def place_purchase_order(purchase_id: int) -> SeckillPurchase | None:
     """The worker's step 3: place the order of a ``reserved`` purchase. A refusal releases the
     purchase with the reason on it. Running twice (a retried task, reconcile) places one order:
     the purchase row is locked first, and a purchase no longer reserved is left as it is."""
+    return _place_locked(SeckillPurchase.objects.filter(pk=purchase_id))
+
+
+def place_next_reserved(item_id: int, *, skip: Collection[int] = ()) -> SeckillPurchase | None:
+    """Step 3 for the item's oldest ``reserved`` purchase that no other worker holds (and not in
+    ``skip``); None when there is none."""
+    waiting = SeckillPurchase.objects.filter(item_id=item_id, status=P.RESERVED).exclude(pk__in=skip)
+    return _place_locked(waiting.order_by("pk"), skip_locked=True)
+
+
+class PlacingFailed(Exception):
+    """Placing the order of ``purchase_id`` failed unexpectedly (not a refusal); the purchase is
+    still reserved, for ``reconcile``."""
+
+    def __init__(self, purchase_id: int) -> None:
+        super().__init__(purchase_id)
+        self.purchase_id = purchase_id
+
+
+def _place_locked(purchases, *, skip_locked: bool = False) -> SeckillPurchase | None:
     with transaction.atomic():
         purchase = (
-            SeckillPurchase.objects.select_for_update(of=("self",))
+            purchases.select_for_update(of=("self",), skip_locked=skip_locked)
             .select_related("item__campaign", "member__merchant")
-            .filter(pk=purchase_id)
             .first()
         )
         if purchase is None or purchase.status != P.RESERVED:
@@ -372,10 +389,14 @@ def place_purchase_order(purchase_id: int) -> SeckillPurchase | None:
                 _place_order(purchase, offer, member=purchase.member, request=purchase.order_request)
         except DomainError as error:
             failure = error
+        except Exception as error:
+            if not skip_locked:
+                raise
+            raise PlacingFailed(purchase.pk) from error
         else:
             return purchase
     if failure.error is not SeckillError.PURCHASE_LAPSED:  # lapsed: no longer reserved, leave it
-        release_purchase(purchase_id, failure=failure, statuses=(P.RESERVED,))
+        release_purchase(purchase.pk, failure=failure, statuses=(P.RESERVED,))
     purchase.refresh_from_db()
     return purchase
 
@@ -392,14 +413,22 @@ def write_and_place(item_id: int, member_id: int) -> SeckillPurchase | None:
 
 
 def drain_queue(item_id: int) -> int:
-    """Take members off the item's Redis queue one by one and write and place their requests,
-    until the queue is empty; several workers may drain one queue. A member taken off the queue
-    whose request was written already (by reconcile) is skipped by ``write``; a worker that dies
-    between taking and writing leaves the request to ``reconcile``. Returns how many it took."""
+    """Place the orders of the purchases waiting on the item (its Redis queue, or its ``reserved``
+    rows on the database path) until none is left; several workers may drain one item. Returns
+    how many purchases it handled."""
     item = SeckillItem.objects.select_related("campaign").filter(pk=item_id).first()
     if item is None:
         return 0
-    offer, stock, taken = offer_of(item), RedisStock(), 0
+    offer = offer_of(item)
+    return _drain_redis(offer) if offer.uses_redis else _drain_reserved(offer)
+
+
+def _drain_redis(offer: SeckillOffer) -> int:
+    """Take members off the item's Redis queue one by one and write and place their requests.
+    A member taken off the queue whose request was written already (by reconcile) is skipped by
+    ``write``; a worker that dies between taking and writing leaves the request to
+    ``reconcile``."""
+    stock, taken = RedisStock(), 0
     while (member_id := stock.next_queued(offer)) is not None:
         taken += 1
         try:
@@ -407,8 +436,53 @@ def drain_queue(item_id: int) -> int:
             if purchase is not None and purchase.status == P.RESERVED:
                 place_purchase_order(purchase.pk)
         except Exception:  # one bad request must not strand the rest of the queue
-            logger.exception("seckill item %s: the request of member %s failed", item_id, member_id)
+            logger.exception("seckill item %s: the request of member %s failed", offer.item_id, member_id)
     return taken
+
+
+def _drain_reserved(offer: SeckillOffer) -> int:
+    """Place the item's ``reserved`` purchases, oldest first, each locked by the worker placing it
+    (others skip it), in passes; before each pass ``count_queued`` counts what is left to do. The
+    worker stops when that is nothing: the next purchase then makes ``queued`` 1 and asks for a
+    worker. A purchase whose order fails unexpectedly is left to ``reconcile``."""
+    placed, failed = 0, set()
+    while count_queued(offer.item_id, skip=failed):
+        while True:
+            try:
+                purchase = place_next_reserved(offer.item_id, skip=failed)
+            except PlacingFailed as error:  # one bad purchase must not strand the rest
+                failed.add(error.purchase_id)
+                logger.exception("seckill item %s: purchase %s failed", offer.item_id, error.purchase_id)
+                continue
+            if purchase is None:
+                break
+            placed += 1
+    return placed
+
+
+# A count past this is as good as exact: ``queued`` only has to say "empty" and pass multiples
+# of DRAIN_EVERY.
+COUNT_AT_MOST = 1000
+
+
+def count_queued(item_id: int, *, skip: Collection[int] = ()) -> int:
+    """Set the item's ``queued`` to its purchases waiting for a worker, and return it: the
+    ``reserved`` ones that no other worker holds (that worker counts again after its pass) and
+    not in ``skip``. Counted under the item's row lock, so that no purchase commits meanwhile
+    unseen. A count too high would stop purchases asking for workers; too low only asks for one
+    more."""
+    with transaction.atomic():
+        if SeckillItem.objects.select_for_update().filter(pk=item_id).values_list("pk").first() is None:
+            return 0
+        free = (
+            SeckillPurchase.objects.filter(item_id=item_id, status=P.RESERVED)
+            .exclude(pk__in=skip)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        waiting = len(free[:COUNT_AT_MOST])
+        SeckillItem.objects.filter(pk=item_id).update(queued=waiting)
+    return waiting
 
 
 def release_purchase(

@@ -7,7 +7,9 @@ What it repairs, each a process that died (or a Redis that lost its keys) betwee
    task lost, or a queue that long) has its order placed here; one older than ``GIVE_UP_AFTER``,
    or without an order request (written before orders were queued), is released, its pieces
    back to the campaign. If a slow process wakes up later, its order is refused
-   (``PURCHASE_LAPSED``) and rolls back.
+   (``PURCHASE_LAPSED``) and rolls back. An item on the database path with purchases waiting
+   gets a worker to drain it (a drain that died leaves the item's ``queued`` count above 0, and
+   purchases then stop asking for one until it is counted again).
 2. *Redis said yes, the database never heard*: a request Redis queued longer ago than
    ``IN_FLIGHT`` is written and placed here, and an item whose queue is not empty gets a worker
    to drain it; a member Redis counts without a live purchase or a
@@ -137,4 +139,8 @@ def reconcile_seckill(now: dt.datetime | None = None, *, merchant_id: int | None
             result.redis[item.pk] = reconcile_item(offer)
             if RedisStock().queue_length(offer):  # a drain that died, or one never asked for
                 drain_seckill_queue_task(item.pk)
+        elif item.campaign.stock_path == SeckillCampaign.StockPath.DATABASE and (
+            reserved.filter(item_id=item.pk).exists()  # the same: the drain counts ``queued`` again
+        ):
+            drain_seckill_queue_task(item.pk)
     return result

@@ -5,11 +5,12 @@ purchase that was released. The buyer is a member id, or a member token that the
 resolves itself (the shopper API's purchase, where every round trip counts).
 
 - **Database** (every profile): ``UPDATE … SET sold = sold + n WHERE sold + n <= stock`` and the
-  purchase row, all or nothing: on PostgreSQL one statement (``TAKE_SQL``: one round trip, the
-  item's row locked from the UPDATE to the commit), elsewhere a short transaction. The purchase's
-  partial unique constraint allows one live purchase per member and item. Correct on SQLite and
-  PostgreSQL. ``take`` returns the purchase; nothing is queued in Redis (the token is looked up
-  in the token mirror, one Redis read, when there is Redis).
+  purchase row, all or nothing: on PostgreSQL one prepared statement that also finds the
+  token's member (``TAKE_BY_TOKEN_SQL``: the request's only round trip, the item's row locked
+  from the UPDATE to the commit), elsewhere a short transaction. The purchase's partial unique
+  constraint allows one live purchase per member and item. Correct on SQLite and PostgreSQL.
+  ``take`` returns the purchase, which waits as ``reserved`` for a draining worker (the item's
+  ``queued`` says when to ask for one); nothing touches Redis.
 - **Redis** (scale profile): one Lua script reads the buyer from the token mirror, checks the
   stock and the member's counter, decrements both and queues the member's order request,
   atomically; the shopper is answered from that alone (the pieces are the member's, the purchase
@@ -31,7 +32,6 @@ import json
 import logging
 import threading
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -42,11 +42,13 @@ from django.utils import timezone
 
 from newretail.core import redis as core_redis
 from newretail.core.errors import CoreError, DomainError
+from newretail.core.prepared import execute_prepared
 from newretail.core.tokens import hash_token
 from newretail.marketing.models import SeckillItem, SeckillPurchase
 from newretail.marketing.seckill.errors import SeckillError
 from newretail.marketing.seckill.queries import LIVE, SeckillOffer
 from newretail.members.actions.token_mirror import mirror_key
+from newretail.members.actions.tokens import plausible_token
 
 logger = logging.getLogger(__name__)
 
@@ -85,34 +87,101 @@ class Taken:
 
 
 # One statement, so one round trip and the item's row locked from the UPDATE to the commit only:
-# the UPDATE takes the pieces when enough are left, the INSERT records the purchase only if it did.
-# A member's second live purchase breaks the partial unique constraint and the whole statement,
-# the UPDATE included, is undone.
-TAKE_SQL = """
-WITH taken AS (
-    UPDATE marketing_seckillitem SET sold = sold + %(quantity)s
-    WHERE id = %(item_id)s AND sold + %(quantity)s <= stock
+# the buyer (``{buyer}``: the member id given, or the member of a live token, looked up here so
+# that the database path needs no other round trip), then the UPDATE takes the pieces when enough
+# are left and a buyer was found, and the INSERT records the purchase only if it did. A member's
+# second live purchase breaks the partial unique constraint and the whole statement, the UPDATE
+# included, is undone. Answers (buyer or NULL, purchase id or NULL, the item's ``queued`` after).
+# Every parameter is cast: the statement is prepared (server-side binding, ``core.prepared``).
+_TAKE_SQL = """
+WITH buyer AS ({buyer}),
+taken AS (
+    UPDATE marketing_seckillitem
+    SET sold = sold + %(quantity)s::integer, queued = queued + %(queue)s::integer
+    WHERE id = %(item_id)s::bigint AND sold + %(quantity)s::integer <= stock AND EXISTS (SELECT FROM buyer)
+    RETURNING id, queued
+),
+made AS (
+    INSERT INTO marketing_seckillpurchase (
+        merchant_id, campaign_id, item_id, member_id, quantity, status, request_key, order_request,
+        failure_code, failure_message, created_at
+    )
+    SELECT %(merchant_id)s::bigint, %(campaign_id)s::bigint, taken.id, buyer.member_id,
+           %(quantity)s::integer, 'reserved', %(request_key)s::varchar, %(order_request)s::jsonb, '', '',
+           %(now)s::timestamptz
+    FROM taken, buyer
     RETURNING id
 )
-INSERT INTO marketing_seckillpurchase (
-    merchant_id, campaign_id, item_id, member_id, quantity, status, request_key, order_request,
-    failure_code, failure_message, created_at
-)
-SELECT %(merchant_id)s, %(campaign_id)s, taken.id, %(member_id)s, %(quantity)s, 'reserved',
-       %(request_key)s, %(order_request)s, '', '', %(now)s
-FROM taken
-RETURNING id
+SELECT (SELECT member_id FROM buyer), (SELECT id FROM made), (SELECT queued FROM taken)
 """
+TAKE_SQL = _TAKE_SQL.format(buyer="SELECT %(member_id)s::bigint AS member_id")
+# The same rule as ``members.actions.tokens.token_for_raw``: a live token of an active member of
+# an active merchant.
+TAKE_BY_TOKEN_SQL = _TAKE_SQL.format(
+    buyer="""
+    SELECT token.member_id FROM members_membertoken token
+    JOIN members_member member ON member.id = token.member_id
+    JOIN tenancy_merchant merchant ON merchant.id = token.merchant_id
+    WHERE token.token_hash = %(token_hash)s::varchar AND token.merchant_id = %(merchant_id)s::bigint
+      AND member.merchant_id = token.merchant_id AND token.revoked_at IS NULL
+      AND token.expires_at > %(now)s::timestamptz AND member.is_active AND merchant.is_active"""
+)
+
+
+# At most TAKES_AT_ONCE takes per item at a time in each process: the others wait their turn
+# here, not on the item's row in PostgreSQL, where the takes are one after another anyway (each
+# UPDATE waits for the commit before it). A transaction waiting there is a backend that sleeps,
+# wakes at that commit and evaluates its UPDATE again, which costs the database and the web
+# server CPU and buys nothing (bench/bench_seckill.py, 2 processes of 4 threads: PostgreSQL's
+# CPU per purchase 600 µs with 8 takes at once, 370–440 with 2–4). One at a time leaves the
+# process idle while its take's commit is flushed; two keep the row busy.
+TAKES_AT_ONCE = 2
+_turns: dict[int, threading.BoundedSemaphore] = {}
+_turns_lock = threading.Lock()
+
+
+def _turn(item_id: int) -> threading.BoundedSemaphore:
+    turn = _turns.get(item_id)
+    if turn is None:
+        with _turns_lock:
+            turn = _turns.setdefault(item_id, threading.BoundedSemaphore(TAKES_AT_ONCE))
+    return turn
+
+
+@dataclass(frozen=True)
+class DatabaseTake:
+    """What the database's take did: the buyer (None: the token is nobody's), the purchase (None:
+    nothing was taken) and the item's ``queued`` count after it."""
+
+    member_id: int | None
+    purchase_id: int | None
+    queued: int
 
 
 def take_in_database(
-    offer: SeckillOffer, *, member_id: int, quantity: int, request_key: str, order_request: dict
-) -> int:
-    """The conditional UPDATE and the purchase row, all or nothing. On PostgreSQL one statement
+    offer: SeckillOffer,
+    *,
+    member_id: int | None,
+    token: str = "",
+    quantity: int,
+    request_key: str,
+    order_request: dict,
+    queue: bool = False,
+) -> DatabaseTake:
+    """The conditional UPDATE and the purchase row, all or nothing, for ``member_id`` or the
+    member of ``token``; ``queue``: count the purchase in the item's ``queued`` (the database
+    path; the Redis path's writes are counted by its queue). On PostgreSQL one statement
     (``TAKE_SQL``); elsewhere a short transaction, the insert first so that the item's row is
-    locked only from the UPDATE to the commit. Returns the purchase's id."""
+    locked only from the UPDATE to the commit. Raises ALREADY_BOUGHT (a live purchase exists) or
+    SOLD_OUT; an unknown token answers ``member_id`` None."""
     if connection.vendor == "postgresql":
-        return _take_in_one_statement(offer, member_id, quantity, request_key[:64], order_request)
+        return _take_in_one_statement(
+            offer, member_id, token, quantity, request_key[:64], order_request, queue
+        )
+    if member_id is None:
+        member_id = buyer_id(offer.merchant_id, None, token, answer_unknown=True)
+        if member_id is None:
+            return DatabaseTake(None, None, 0)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -128,44 +197,58 @@ def take_in_database(
         except IntegrityError:  # the member's live purchase
             raise DomainError(SeckillError.ALREADY_BOUGHT) from None
         moved = SeckillItem.objects.filter(pk=offer.item_id, sold__lte=F("stock") - quantity).update(
-            sold=F("sold") + quantity
+            sold=F("sold") + quantity, queued=F("queued") + int(queue)
         )
         if not moved:
             raise DomainError(SeckillError.SOLD_OUT)  # the insert rolls back with it
-        return purchase.pk
+        queued = SeckillItem.objects.filter(pk=offer.item_id).values_list("queued", flat=True).get()
+        return DatabaseTake(member_id, purchase.pk, queued)
 
 
 def _take_in_one_statement(
-    offer: SeckillOffer, member_id: int, quantity: int, request_key: str, order_request: dict
-) -> int:
+    offer: SeckillOffer,
+    member_id: int | None,
+    token: str,
+    quantity: int,
+    request_key: str,
+    order_request: dict,
+    queue: bool,
+) -> DatabaseTake:
     params = {
         "quantity": quantity,
+        "queue": int(queue),
         "item_id": offer.item_id,
         "merchant_id": offer.merchant_id,
         "campaign_id": offer.campaign_id,
         "member_id": member_id,
+        "token_hash": hash_token(token) if member_id is None and plausible_token(token) else "",
         "request_key": request_key,
         "order_request": json.dumps(order_request, ensure_ascii=False),
         "now": timezone.now(),
     }
-    # Inside a caller's transaction the statement needs a savepoint to fail alone; outside one
-    # it runs in autocommit: no BEGIN, no COMMIT round trips.
-    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    sql = TAKE_SQL if member_id is not None else TAKE_BY_TOKEN_SQL
     try:
-        with guard, connection.cursor() as cursor:
-            cursor.execute(TAKE_SQL, params)
-            row = cursor.fetchone()
+        if connection.in_atomic_block:
+            # Inside a caller's transaction: a savepoint, so that the statement fails alone.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                row = cursor.fetchone()
+        else:
+            # Outside one (the shopper's request): prepared, in autocommit. A second run after a
+            # broken connection cannot take twice: the member's first purchase breaks the
+            # partial unique constraint, and ALREADY_BOUGHT is how a replay is found.
+            with _turn(offer.item_id):
+                row = execute_prepared(sql, params)
     except IntegrityError:  # the member's live purchase
         raise DomainError(SeckillError.ALREADY_BOUGHT) from None
-    if row is None:
+    buyer, purchase_id, queued = row
+    if buyer is not None and purchase_id is None:
         # Not enough left, which the statement learns before the member's purchase: a member who
         # already holds one is told that instead (a replay finds its purchase).
-        if SeckillPurchase.objects.filter(
-            item_id=offer.item_id, member_id=member_id, status__in=LIVE
-        ).exists():
+        if SeckillPurchase.objects.filter(item_id=offer.item_id, member_id=buyer, status__in=LIVE).exists():
             raise DomainError(SeckillError.ALREADY_BOUGHT)
         raise DomainError(SeckillError.SOLD_OUT)
-    return row[0]
+    return DatabaseTake(buyer, purchase_id, queued or 0)
 
 
 def refused_purchase(
@@ -186,21 +269,25 @@ def refused_purchase(
     )
 
 
-def buyer_id(merchant_id: int, member_id: int | None, token: str) -> int:
+def buyer_id(
+    merchant_id: int, member_id: int | None, token: str, *, answer_unknown: bool = False
+) -> int | None:
     """The member buying: ``member_id`` when the caller knows it, else the member of ``token``
-    (through the token mirror: one Redis read, the database when the mirror misses)."""
+    (through the token mirror: one Redis read, the database when the mirror misses). An unknown
+    token raises UNAUTHENTICATED, or answers None with ``answer_unknown``."""
     from newretail.members.actions.token_mirror import member_id_for
 
     if member_id is not None:
         return member_id
     found = member_id_for(token, merchant_id)
-    if found is None:
+    if found is None and not answer_unknown:
         raise DomainError(CoreError.UNAUTHENTICATED)
     return found
 
 
 class DatabaseStock:
-    """The campaign stock is the item row's ``sold`` column."""
+    """The campaign stock is the item row's ``sold`` column; the purchase rows waiting for their
+    order are the queue (counted in ``queued``)."""
 
     def take(
         self,
@@ -212,20 +299,25 @@ class DatabaseStock:
         request_key: str,
         order_request: dict,
     ) -> Taken:
-        member_id = buyer_id(offer.merchant_id, member_id, token)
+        """One statement on PostgreSQL: the buyer (by ``member_id`` or ``token``), the pieces and
+        the purchase row."""
         try:
-            purchase_id = take_in_database(
+            took = take_in_database(
                 offer,
                 member_id=member_id,
+                token=token,
                 quantity=quantity,
                 request_key=request_key,
                 order_request=order_request,
+                queue=True,
             )
         except DomainError as error:
             if error.error is SeckillError.ALREADY_BOUGHT:
-                return Taken(member_id, already_bought=True)
+                return Taken(buyer_id(offer.merchant_id, member_id, token), already_bought=True)
             raise
-        return Taken(member_id, purchase_id=purchase_id)
+        if took.member_id is None:
+            raise DomainError(CoreError.UNAUTHENTICATED)
+        return Taken(took.member_id, purchase_id=took.purchase_id, queued=took.queued)
 
     def write(self, offer: SeckillOffer, *, member_id: int) -> SeckillPurchase | None:
         """Nothing is ever queued on this path."""
@@ -469,7 +561,7 @@ class RedisStock:
             return None
         quantity, key = int(request["quantity"]), str(request.get("key", ""))
         try:
-            purchase = take_in_database(
+            took = take_in_database(
                 offer, member_id=member_id, quantity=quantity, request_key=key, order_request=request["order"]
             )
         except DomainError as error:
@@ -485,7 +577,7 @@ class RedisStock:
                 offer, member_id=member_id, quantity=quantity, request_key=key, error=error
             )
         self._written(offer, member_id)
-        return SeckillPurchase.objects.get(pk=purchase)
+        return SeckillPurchase.objects.get(pk=took.purchase_id)
 
     def _written(self, offer: SeckillOffer, member_id: int) -> None:
         try:
