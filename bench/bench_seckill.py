@@ -197,6 +197,8 @@ def _setup(n_members: int, levels: list[int]) -> dict:
     )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+        # The setup's dirty pages written now, not by the server's backends during the runs.
+        cursor.execute("CHECKPOINT")
     return {
         "merchant": merchant,
         "store_id": store.pk,

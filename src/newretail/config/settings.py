@@ -131,7 +131,7 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # --- cache and Redis -------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "newretail.core.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # Database cache: shared by the web and worker processes (login rate limits must be shared).
     CACHES = {

@@ -21,7 +21,7 @@ elif os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
     _db = (int(_url.path.strip("/") or 0) - int(os.environ["PYTEST_XDIST_WORKER"][2:])) % 16
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "newretail.core.cache.RedisCache",
             "LOCATION": urlunsplit(_url._replace(path=f"/{_db}")),
         }
     }

@@ -25,6 +25,21 @@ import psycopg
 from django.db import OperationalError, connection
 
 
+def _cursor() -> psycopg.Cursor:
+    """A server-side-binding cursor on the thread's connection, kept for the connection's life
+    (making one per call costs about 40 µs, a third of the call)."""
+    raw = connection.connection
+    cursor = getattr(connection, "_prepared_cursor", None)
+    if cursor is None or cursor.connection is not raw or cursor.closed:
+        if raw.prepare_threshold is None:
+            # Django opens connections with prepared statements off; on, with a threshold no
+            # statement reaches, they are prepared only when asked (Django's own cursors bind on
+            # the client and are never prepared).
+            raw.prepare_threshold = sys.maxsize
+        cursor = connection._prepared_cursor = psycopg.Cursor(raw)
+    return cursor
+
+
 def execute_prepared(sql: str, params: Mapping[str, Any]) -> tuple | None:
     """Run ``sql`` (``%(name)s`` placeholders; give every parameter an explicit cast, as the
     server, not psycopg, types them) and return its first row, or None."""
@@ -32,14 +47,9 @@ def execute_prepared(sql: str, params: Mapping[str, Any]) -> tuple | None:
         raise RuntimeError("execute_prepared runs on PostgreSQL, outside a transaction")
     for attempt in (1, 2):
         connection.ensure_connection()
-        raw = connection.connection
-        if raw.prepare_threshold is None:
-            # Django opens connections with prepared statements off; on, with a threshold no
-            # statement reaches, they are prepared only when asked (Django's own cursors bind on
-            # the client and are never prepared).
-            raw.prepare_threshold = sys.maxsize
         try:
-            with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+            with connection.wrap_database_errors:
+                cursor = _cursor()
                 cursor.execute(sql, params, prepare=True)
                 return cursor.fetchone()
         except OperationalError:

@@ -546,8 +546,18 @@ class SeckillPurchase(MerchantOwned):
         ORDERED = "ordered", _("Ordered")
         RELEASED = "released", _("Given back")
 
+    # The merchant and the campaign are the item's, copied for tenant scoping and reports, and
+    # not foreign keys in the database: under a flood every purchase's check of a foreign key
+    # locks the parent row (FOR KEY SHARE, a write to its page and to the WAL), and these two
+    # parents are the same row for every purchase (measured: 90 µs of PostgreSQL's 370 per
+    # purchase). The item's and the member's keys stay enforced; Django's deletes still cascade.
+    merchant = models.ForeignKey("tenancy.Merchant", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     campaign = models.ForeignKey(
-        SeckillCampaign, verbose_name=_("seckill"), on_delete=models.CASCADE, related_name="purchases"
+        SeckillCampaign,
+        verbose_name=_("seckill"),
+        on_delete=models.CASCADE,
+        related_name="purchases",
+        db_constraint=False,
     )
     item = models.ForeignKey(SeckillItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="purchases")
     member = models.ForeignKey(
@@ -555,8 +565,15 @@ class SeckillPurchase(MerchantOwned):
     )
     quantity = models.IntegerField(_("quantity"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RESERVED)
+    # Looked up through the unique index below (an order has at most one purchase).
     order = models.ForeignKey(
-        "orders.Order", verbose_name=_("order"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "orders.Order",
+        verbose_name=_("order"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     # The shopper's idempotency key: a replay returns the same order.
     request_key = models.CharField(_("idempotency key"), max_length=64, blank=True)
