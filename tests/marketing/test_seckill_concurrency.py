@@ -225,7 +225,7 @@ class NaiveStock:
     """What not to do: read what is left, then write it back decremented (a lost update lets two
     buyers take the same piece). The purchase rows still obey the one-per-member constraint."""
 
-    def take(self, offer, *, member_id, token="", quantity, request_key, order_request):
+    def take(self, offer, *, member_id, token="", quantity, request_key, order_request, for_worker=True):
         item = SeckillItem.objects.get(pk=offer.item_id)
         if item.stock - item.sold < quantity:
             raise DomainError(SeckillError.SOLD_OUT)

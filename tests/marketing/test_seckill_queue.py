@@ -14,6 +14,7 @@ from newretail.core import clock
 from newretail.marketing.models import SeckillItem, SeckillPurchase
 from newretail.marketing.seckill import stock as stock_paths
 from newretail.marketing.seckill.buying import (
+    buy_seckill,
     drain_queue,
     place_purchase_order,
     purchase_state,
@@ -115,6 +116,23 @@ def test_a_worker_is_asked_for_when_the_queue_was_empty_and_every_drain_every(
     _queue(members[4], item, store)
     assert len(held) == 3  # the queue was empty again: a worker is asked for
     assert drain_queue(item.pk) == 1 and drain_queue(item.pk) == 0
+
+
+@pytest.mark.parametrize("path", ["database", pytest.param("redis", marks=pytest.mark.redis)])
+def test_an_order_placed_in_the_request_is_not_queued_for_a_worker(owner, merchant, store, water, held, path):
+    """``buy_seckill`` (staff tools, the demo) places the order itself: nothing is counted or
+    queued for a worker, so the next shopper's purchase still finds the queue empty and asks."""
+    item = _item(owner, water, stock_path=path)
+    order = buy_seckill(member=make_member(merchant), item_id=item.pk, fulfilment="pickup", store_id=store.pk)
+    assert order.payable_fen == 100 and held == []
+    item.refresh_from_db()
+    assert item.queued == 0
+    if path == "redis":
+        client = stock_paths.REDIS.client()
+        _stock, _bought, _pending, requests_key, queue_key = stock_paths.keys(merchant.pk, item.pk)
+        assert client.llen(queue_key) == 0 and client.hlen(requests_key) == 0
+    _queue(make_member(merchant), item, store)
+    assert held == [("drain_seckill_queue_task", (item.pk,))]
 
 
 def test_an_order_that_fails_unexpectedly_does_not_strand_the_others(

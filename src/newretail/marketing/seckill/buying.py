@@ -178,6 +178,7 @@ def _take(
     buyer_note: str,
     idempotency_key: str | None,
     address_id: int | None = None,
+    for_worker: bool = True,
 ) -> _Taken:
     """Step 1 for both entry points: the rules, then the stock path. The buyer is ``member``, or
     the member of ``token``: loaded only when something needs it (a level restriction, a saved
@@ -198,6 +199,7 @@ def _take(
         quantity=quantity,
         request_key=key,
         order_request=request,
+        for_worker=for_worker,
     )
     if taken.already_bought and not key:
         raise DomainError(SeckillError.ALREADY_BOUGHT)
@@ -295,6 +297,7 @@ def buy_seckill(
         address=address,
         buyer_note=buyer_note,
         idempotency_key=idempotency_key,
+        for_worker=False,  # placed here, not by a worker
     )
     offer = taken.offer
     if taken.replay:

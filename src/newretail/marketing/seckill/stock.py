@@ -57,6 +57,8 @@ KEY_GRACE_SECONDS = 86_400
 
 
 class SeckillStock(Protocol):
+    # ``for_worker``: the purchase waits for a draining worker (``queue_seckill``); False when
+    # the caller writes and places it itself (``buy_seckill``), so nothing is queued or counted.
     def take(
         self,
         offer: SeckillOffer,
@@ -66,6 +68,7 @@ class SeckillStock(Protocol):
         quantity: int,
         request_key: str,
         order_request: dict,
+        for_worker: bool = True,
     ) -> Taken: ...
 
     def write(self, offer: SeckillOffer, *, member_id: int) -> SeckillPurchase | None: ...
@@ -298,6 +301,7 @@ class DatabaseStock:
         quantity: int,
         request_key: str,
         order_request: dict,
+        for_worker: bool = True,
     ) -> Taken:
         """One statement on PostgreSQL: the buyer (by ``member_id`` or ``token``), the pieces and
         the purchase row."""
@@ -309,7 +313,7 @@ class DatabaseStock:
                 quantity=quantity,
                 request_key=request_key,
                 order_request=order_request,
-                queue=True,
+                queue=for_worker,
             )
         except DomainError as error:
             if error.error is SeckillError.ALREADY_BOUGHT:
@@ -332,7 +336,8 @@ class DatabaseStock:
 # KEYS: stock, bought (hash member -> pieces), pending (zset member -> ms), requests (hash
 # member -> the queued order request, JSON), queue (list of members whose request waits for the
 # worker), the buyer's token mirror (members.actions.token_mirror; read only when ARGV[1] is '').
-# ARGV: member ('' : the token's), quantity, limit, now in ms, the order request.
+# ARGV: member ('' : the token's), quantity, limit, now in ms, the order request, '1' to queue the
+# member for the worker ('0': the caller writes the request itself).
 # Returns {what is left, or -1 sold out, -2 already bought, -3 not loaded, -4 over the limit,
 # -5 unknown token; the member; the queue's length after this request joined it}.
 TAKE = """
@@ -353,8 +358,9 @@ redis.call('DECRBY', KEYS[1], quantity)
 redis.call('HSET', KEYS[2], member, quantity)
 redis.call('ZADD', KEYS[3], ARGV[4], member)
 redis.call('HSET', KEYS[4], member, ARGV[5])
-local queued = redis.call('RPUSH', KEYS[5], member)
-if queued == 1 then  -- the keys made or refilled since the queue was last empty expire with the stock
+local queued = 0
+if ARGV[6] == '1' then queued = redis.call('RPUSH', KEYS[5], member) end
+if queued <= 1 then  -- the keys made or refilled since the queue was last empty expire with the stock
   local ttl = redis.call('TTL', KEYS[1])
   if ttl > 0 then
     for i = 2, 5 do redis.call('EXPIRE', KEYS[i], ttl) end
@@ -478,6 +484,7 @@ class RedisStock:
         quantity: int,
         request_key: str,
         order_request: dict,
+        for_worker: bool = True,
     ) -> Taken:
         """One script: the buyer (``member_id``, or the member of ``token`` in the mirror), the
         stock, the member's counter, and the request queued. A token the mirror does not know is
@@ -491,14 +498,16 @@ class RedisStock:
         )
         names = [*item_keys(offer), mirror_key(offer.merchant_id, hash_token(token) if token else "-")]
         try:
-            answer, member, queued = self._run(client, names, member_id, quantity, offer, request)
+            answer, member, queued = self._run(client, names, member_id, quantity, offer, request, for_worker)
             if answer == -5:  # the mirror does not know the token: ask the database
                 member_id = buyer_id(offer.merchant_id, None, token)
-                answer, member, queued = self._run(client, names, member_id, quantity, offer, request)
+                answer, member, queued = self._run(
+                    client, names, member_id, quantity, offer, request, for_worker
+                )
             if answer == -3:  # not loaded yet, or the keys were lost (flush, restart): from the database
                 reconcile_item(offer)
                 answer, member, queued = self._run(
-                    client, names, member_id or member, quantity, offer, request
+                    client, names, member_id or member, quantity, offer, request, for_worker
                 )
         except redis.RedisError:
             logger.exception("seckill item %s: Redis unavailable", offer.item_id)
@@ -513,8 +522,9 @@ class RedisStock:
             raise DomainError(SeckillError.BUSY)
         return Taken(int(member), queued=int(queued))
 
-    def _run(self, client, names, member_id, quantity, offer, request) -> tuple[int, int, int]:
-        args = ["" if member_id is None else member_id, quantity, offer.per_member_limit, now_ms(), request]
+    def _run(self, client, names, member_id, quantity, offer, request, for_worker) -> tuple[int, int, int]:
+        member = "" if member_id is None else member_id
+        args = [member, quantity, offer.per_member_limit, now_ms(), request, "1" if for_worker else "0"]
         try:  # the flood's one round trip, on the thread's own connection
             answer = core_redis.evalsha(REDIS.take.sha, names, args)
         except redis.exceptions.NoScriptError:  # a restarted or flushed Redis forgot the script
