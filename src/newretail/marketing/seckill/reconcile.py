@@ -125,6 +125,7 @@ def reconcile_seckill(now: dt.datetime | None = None, *, merchant_id: int | None
     for pk in list(stranded.values_list("pk", flat=True)[:PLACE_PER_RUN]):
         placed = place_purchase_order(pk)
         result.placed += placed is not None and placed.status == SeckillPurchase.Status.ORDERED
+    waiting = set(reserved.order_by().values_list("item_id", flat=True).distinct())  # one query, every item
     items = SeckillItem.objects.select_related("campaign").filter(campaign__ends_at__gt=now - ENDED_LONG_AGO)
     if merchant_id is not None:
         items = items.filter(merchant_id=merchant_id)
@@ -139,8 +140,6 @@ def reconcile_seckill(now: dt.datetime | None = None, *, merchant_id: int | None
             result.redis[item.pk] = reconcile_item(offer)
             if RedisStock().queue_length(offer):  # a drain that died, or one never asked for
                 drain_seckill_queue_task(item.pk)
-        elif item.campaign.stock_path == SeckillCampaign.StockPath.DATABASE and (
-            reserved.filter(item_id=item.pk).exists()  # the same: the drain counts ``queued`` again
-        ):
-            drain_seckill_queue_task(item.pk)
+        elif item.campaign.stock_path == SeckillCampaign.StockPath.DATABASE and item.pk in waiting:
+            drain_seckill_queue_task(item.pk)  # the same: the drain counts ``queued`` again
     return result

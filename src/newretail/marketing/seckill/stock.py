@@ -151,16 +151,6 @@ def _turn(item_id: int) -> threading.BoundedSemaphore:
     return turn
 
 
-@dataclass(frozen=True)
-class DatabaseTake:
-    """What the database's take did: the buyer (None: the token is nobody's), the purchase (None:
-    nothing was taken) and the item's ``queued`` count after it."""
-
-    member_id: int | None
-    purchase_id: int | None
-    queued: int
-
-
 def take_in_database(
     offer: SeckillOffer,
     *,
@@ -170,21 +160,19 @@ def take_in_database(
     request_key: str,
     order_request: dict,
     queue: bool = False,
-) -> DatabaseTake:
+) -> Taken:
     """The conditional UPDATE and the purchase row, all or nothing, for ``member_id`` or the
     member of ``token``; ``queue``: count the purchase in the item's ``queued`` (the database
     path; the Redis path's writes are counted by its queue). On PostgreSQL one statement
     (``TAKE_SQL``); elsewhere a short transaction, the insert first so that the item's row is
-    locked only from the UPDATE to the commit. Raises ALREADY_BOUGHT (a live purchase exists) or
-    SOLD_OUT; an unknown token answers ``member_id`` None."""
+    locked only from the UPDATE to the commit. Returns the buyer, the purchase and the item's
+    ``queued`` after it (0 unless ``queue``); raises UNAUTHENTICATED (a token that is nobody's),
+    ALREADY_BOUGHT (a live purchase exists) or SOLD_OUT."""
     if connection.vendor == "postgresql":
         return _take_in_one_statement(
             offer, member_id, token, quantity, request_key[:64], order_request, queue
         )
-    if member_id is None:
-        member_id = buyer_id(offer.merchant_id, None, token, answer_unknown=True)
-        if member_id is None:
-            return DatabaseTake(None, None, 0)
+    member_id = buyer_id(offer.merchant_id, member_id, token)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -204,8 +192,12 @@ def take_in_database(
         )
         if not moved:
             raise DomainError(SeckillError.SOLD_OUT)  # the insert rolls back with it
-        queued = SeckillItem.objects.filter(pk=offer.item_id).values_list("queued", flat=True).get()
-        return DatabaseTake(member_id, purchase.pk, queued)
+        queued = (
+            SeckillItem.objects.filter(pk=offer.item_id).values_list("queued", flat=True).get()
+            if queue
+            else 0
+        )
+        return Taken(member_id, purchase_id=purchase.pk, queued=queued)
 
 
 def _take_in_one_statement(
@@ -216,7 +208,7 @@ def _take_in_one_statement(
     request_key: str,
     order_request: dict,
     queue: bool,
-) -> DatabaseTake:
+) -> Taken:
     params = {
         "quantity": quantity,
         "queue": int(queue),
@@ -245,13 +237,15 @@ def _take_in_one_statement(
     except IntegrityError:  # the member's live purchase
         raise DomainError(SeckillError.ALREADY_BOUGHT) from None
     buyer, purchase_id, queued = row
-    if buyer is not None and purchase_id is None:
+    if buyer is None:
+        raise DomainError(CoreError.UNAUTHENTICATED)
+    if purchase_id is None:
         # Not enough left, which the statement learns before the member's purchase: a member who
         # already holds one is told that instead (a replay finds its purchase).
         if SeckillPurchase.objects.filter(item_id=offer.item_id, member_id=buyer, status__in=LIVE).exists():
             raise DomainError(SeckillError.ALREADY_BOUGHT)
         raise DomainError(SeckillError.SOLD_OUT)
-    return DatabaseTake(buyer, purchase_id, queued or 0)
+    return Taken(buyer, purchase_id=purchase_id, queued=queued or 0)
 
 
 def refused_purchase(
@@ -272,18 +266,15 @@ def refused_purchase(
     )
 
 
-def buyer_id(
-    merchant_id: int, member_id: int | None, token: str, *, answer_unknown: bool = False
-) -> int | None:
+def buyer_id(merchant_id: int, member_id: int | None, token: str) -> int:
     """The member buying: ``member_id`` when the caller knows it, else the member of ``token``
-    (through the token mirror: one Redis read, the database when the mirror misses). An unknown
-    token raises UNAUTHENTICATED, or answers None with ``answer_unknown``."""
+    (through the token mirror: one Redis read, the database when the mirror misses)."""
     from newretail.members.actions.token_mirror import member_id_for
 
     if member_id is not None:
         return member_id
     found = member_id_for(token, merchant_id)
-    if found is None and not answer_unknown:
+    if found is None:
         raise DomainError(CoreError.UNAUTHENTICATED)
     return found
 
@@ -306,7 +297,7 @@ class DatabaseStock:
         """One statement on PostgreSQL: the buyer (by ``member_id`` or ``token``), the pieces and
         the purchase row."""
         try:
-            took = take_in_database(
+            return take_in_database(
                 offer,
                 member_id=member_id,
                 token=token,
@@ -319,9 +310,6 @@ class DatabaseStock:
             if error.error is SeckillError.ALREADY_BOUGHT:
                 return Taken(buyer_id(offer.merchant_id, member_id, token), already_bought=True)
             raise
-        if took.member_id is None:
-            raise DomainError(CoreError.UNAUTHENTICATED)
-        return Taken(took.member_id, purchase_id=took.purchase_id, queued=took.queued)
 
     def write(self, offer: SeckillOffer, *, member_id: int) -> SeckillPurchase | None:
         """Nothing is ever queued on this path."""
