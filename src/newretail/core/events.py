@@ -73,7 +73,21 @@ def _handler(name: str) -> Subscription | None:
 
 def record_event(*, merchant_id: int, name: str, payload: dict[str, Any], aggregate: Any = None) -> Event:
     """Write ``name`` to the outbox with a delivery per subscriber, in the caller's transaction."""
-    event = Event.objects.create(
+    event, deliveries = new_event(merchant_id=merchant_id, name=name, payload=payload, aggregate=aggregate)
+    event.save(force_insert=True)
+    for delivery in deliveries:
+        delivery.event = event
+    EventDelivery.objects.bulk_create(deliveries)
+    deliver_after_commit(event, deliveries)
+    return event
+
+
+def new_event(
+    *, merchant_id: int, name: str, payload: dict[str, Any], aggregate: Any = None
+) -> tuple[Event, list[EventDelivery]]:
+    """The outbox rows of ``record_event``, not written: for a caller that writes them in its own
+    statement (``orders.actions.new_order``) and then calls ``deliver_after_commit``."""
+    event = Event(
         merchant_id=merchant_id,
         name=name,
         payload=payload,
@@ -81,15 +95,19 @@ def record_event(*, merchant_id: int, name: str, payload: dict[str, Any], aggreg
         aggregate_id=str(aggregate.pk) if aggregate is not None else "",
     )
     now = clock.now()
-    deliveries = EventDelivery.objects.bulk_create(
+    deliveries = [
         EventDelivery(merchant_id=merchant_id, event=event, handler=handler, next_attempt_at=now)
         for handler in sorted(SUBSCRIPTIONS.get(name, {}))
-    )
+    ]
+    return event, deliveries
+
+
+def deliver_after_commit(event: Event, deliveries: list[EventDelivery]) -> None:
+    """Ask the worker to deliver ``event`` once the caller's transaction commits."""
     if deliveries:
         from newretail.core.tasks import deliver_event_task
 
         transaction.on_commit(lambda: deliver_event_task(event.pk))
-    return event
 
 
 def backoff(attempts: int) -> dt.timedelta:

@@ -6,7 +6,8 @@ which PostgreSQL parses and plans again; and the first query of each request fir
 health check (``SELECT 1``, one more round trip). ``execute_prepared`` runs the statement on the
 same connection Django holds, through a server-side-binding cursor with ``prepare=True``: the
 text is parsed and planned once per connection and each call sends only the parameters. It runs
-in autocommit and only outside a transaction (inside one, use Django's cursor and a savepoint).
+in autocommit and only outside a transaction; ``fetch_prepared`` runs inside one too (placing
+an order), without the retry below.
 
 Instead of the health check before, a connection found broken by the statement (the server
 restarted, an idle connection cut) is closed and the statement run once more on a new one. That
@@ -18,11 +19,25 @@ Behind a connection pooler in transaction mode, server-side prepared statements 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import psycopg
 from django.db import OperationalError, connection
+
+
+def _run(cursor: psycopg.Cursor, sql: str, params: Mapping[str, Any]) -> None:
+    """Execute, and log the statement where Django logs its own (``DEBUG``, or a test's
+    ``CaptureQueriesContext``/``assertNumQueries``), so these count as the queries they are."""
+    if not connection.queries_logged:
+        cursor.execute(sql, params, prepare=True)
+        return
+    started = time.monotonic()
+    try:
+        cursor.execute(sql, params, prepare=True)
+    finally:
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
 
 
 def _cursor() -> psycopg.Cursor:
@@ -40,20 +55,46 @@ def _cursor() -> psycopg.Cursor:
     return cursor
 
 
-def execute_prepared(sql: str, params: Mapping[str, Any]) -> tuple | None:
-    """Run ``sql`` (``%(name)s`` placeholders; give every parameter an explicit cast, as the
-    server, not psycopg, types them) and return its first row, or None."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        raise RuntimeError("execute_prepared runs on PostgreSQL, outside a transaction")
+def _rows(sql: str, params: Mapping[str, Any], *, retry: bool) -> list[tuple]:
+    """Every row of ``sql`` run prepared; with ``retry`` a connection found broken is closed and
+    the statement run once more on a new one."""
     for attempt in (1, 2):
         connection.ensure_connection()
         try:
             with connection.wrap_database_errors:
                 cursor = _cursor()
-                cursor.execute(sql, params, prepare=True)
-                return cursor.fetchone()
+                _run(cursor, sql, params)
+                return cursor.fetchall() if cursor.description else []
         except OperationalError:
-            if attempt == 2 or connection.is_usable():
+            if not retry or attempt == 2 or connection.is_usable():
                 raise
             connection.close()  # broken: the next attempt opens a new connection
     raise AssertionError("unreachable")
+
+
+def _check_backend() -> None:
+    if connection.vendor != "postgresql":
+        raise RuntimeError("prepared statements run on PostgreSQL")
+
+
+def execute_prepared(sql: str, params: Mapping[str, Any]) -> tuple | None:
+    """Run ``sql`` (``%(name)s`` placeholders; give every parameter an explicit cast, as the
+    server, not psycopg, types them) and return its first row, or None."""
+    _check_backend()
+    if connection.in_atomic_block:
+        raise RuntimeError("execute_prepared runs outside a transaction")
+    return next(iter(_rows(sql, params, retry=True)), None)
+
+
+def fetch_prepared(sql: str, params: Mapping[str, Any]) -> tuple | None:
+    """Run ``sql`` as ``execute_prepared`` does, but anywhere (also inside the caller's
+    transaction) and without the retry: a broken connection raises as any query's would."""
+    _check_backend()
+    return next(iter(_rows(sql, params, retry=False)), None)
+
+
+def read_prepared(sql: str, params: Mapping[str, Any]) -> list[tuple]:
+    """Every row of a read-only ``sql``, prepared. Outside a transaction a broken connection is
+    replaced and the read run again (a read may run twice); inside one it raises."""
+    _check_backend()
+    return _rows(sql, params, retry=not connection.in_atomic_block)

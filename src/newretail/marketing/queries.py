@@ -10,8 +10,8 @@ from typing import Any
 
 from django.core.cache import cache
 
-from newretail.catalog.models import Sku, StorePrice
-from newretail.catalog.queries import category_lineages
+from newretail.catalog.models import Sku
+from newretail.catalog.queries import store_prices_and_lineages
 from newretail.core import clock
 from newretail.core.errors import DomainError
 from newretail.marketing.codes import normalize_code
@@ -130,14 +130,7 @@ def cart_lines_for(
     merchant_id: int, store_id: int | None, skus: Mapping[int, Sku], lines: Iterable[tuple[int, int]]
 ) -> list[CartLine]:
     """The pricing engine's input for ``lines``: list prices, the store's prices, weights."""
-    store_prices: dict[int, int] = {}
-    if store_id is not None:
-        store_prices = dict(
-            StorePrice.objects.filter(
-                merchant_id=merchant_id, store_id=store_id, sku_id__in=list(skus)
-            ).values_list("sku_id", "price_fen")
-        )
-    lineages = category_lineages(merchant_id, (sku.product.category_id for sku in skus.values()))
+    store_prices, lineages = store_prices_and_lineages(merchant_id, store_id, skus.values())
     return [
         CartLine(
             line_id=line_id(sku_id),

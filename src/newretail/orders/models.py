@@ -15,6 +15,9 @@ from newretail.core.tenancy import MerchantOwned
 
 
 class Order(MerchantOwned):
+    # Stock holds name their order "order:<id>" (``reservation_reference``).
+    RESERVATION_PREFIX = "order:"
+
     class Channel(models.TextChoices):
         MALL = "mall", _("Online mall")
         POS = "pos", _("POS")
@@ -150,7 +153,7 @@ class Order(MerchantOwned):
 
     @property
     def reservation_reference(self) -> str:
-        return f"order:{self.pk}"
+        return f"{self.RESERVATION_PREFIX}{self.pk}"
 
     @property
     def goods_final_fen(self) -> int:

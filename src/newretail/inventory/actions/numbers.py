@@ -3,6 +3,8 @@ dated in the merchant's time zone and numbered from 1 each day."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import connection
 
 from newretail.core import clock
@@ -13,6 +15,20 @@ PURCHASE_ORDER = "PO"
 GOODS_RECEIPT = "GR"
 TRANSFER = "TR"
 STOCKTAKE = "ST"
+NUMBER_DIGITS = 4  # at least: the 10,000th document of a day is …-10000
+
+
+def number_head(prefix: str, day: dt.date) -> str:
+    return f"{prefix}{day:%Y%m%d}-"
+
+
+def document_number(prefix: str, day: dt.date, value: int) -> str:
+    return f"{number_head(prefix, day)}{value:0{NUMBER_DIGITS}d}"
+
+
+def sequence_day(merchant: Merchant) -> dt.date:
+    """The day a document is numbered in: today in the merchant's time zone."""
+    return clock.local_today(merchant.timezone)
 
 
 def _increment(merchant_id: int, prefix: str, day) -> int | None:
@@ -34,9 +50,9 @@ def next_document_number(*, merchant: Merchant, prefix: str) -> str:
     counter row is created once (a racing insert loses on the unique constraint and reuses the
     winner's row) and incremented by an UPDATE that holds its row lock until the caller's
     transaction ends; a rolled-back document gives its number back."""
-    day = clock.local_today(merchant.timezone)
+    day = sequence_day(merchant)
     value = _increment(merchant.pk, prefix, day)
     if value is None:
         DocumentSequence.objects.get_or_create(merchant_id=merchant.pk, prefix=prefix, day=day)
         value = _increment(merchant.pk, prefix, day)
-    return f"{prefix}{day:%Y%m%d}-{value:04d}"
+    return document_number(prefix, day, value)

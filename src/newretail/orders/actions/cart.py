@@ -37,6 +37,7 @@ from newretail.orders.actions.checkout import (
 )
 from newretail.orders.errors import OrderError
 from newretail.orders.models import Cart, CartLine, Order
+from newretail.orders.queries import order_with_key
 from newretail.tenancy.models import Merchant, Store, Warehouse
 
 TOKEN_PREFIX = "nrc_"
@@ -369,9 +370,7 @@ def place_order_from_cart(
     accepted) or when the payable differs from ``expected_payable_fen`` (what the shopper saw).
     Idempotent per key: a replay returns the order even though the cart is empty by then."""
     if idempotency_key:
-        existing = Order.objects.filter(
-            merchant_id=member.merchant_id, idempotency_key=idempotency_key
-        ).first()
+        existing = order_with_key(member.merchant_id, idempotency_key)
         if existing is not None:
             return existing
     with transaction.atomic():

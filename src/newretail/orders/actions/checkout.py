@@ -12,19 +12,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from newretail.catalog.models import Sku
-from newretail.catalog.queries import live_skus, sku_is_sellable
+from newretail.catalog.queries import live_skus, live_skus_with_products, sku_is_sellable
 from newretail.core import clock
 from newretail.core.errors import DomainError, not_found
-from newretail.core.events import record_event
 from newretail.core.idempotency import clean_idempotency_key
 from newretail.core.money import format_fen
 from newretail.core.tenancy import get_owned, merchant_id_of
-from newretail.inventory.actions.numbers import next_document_number
-from newretail.inventory.actions.reservations import reserve_stock_lines
 from newretail.inventory.models import MAX_QUANTITY
 from newretail.inventory.queries import available_quantity
 from newretail.marketing.actions.usage import take_for_order
@@ -49,10 +46,10 @@ from newretail.members.actions.cards import pricing_level_id
 from newretail.members.models import Member
 from newretail.orders import fulfilment as fulfilment_rules
 from newretail.orders.actions.lifecycle import mark_order_paid
+from newretail.orders.actions.new_order import KeyTaken, write_new_order
 from newretail.orders.errors import OrderError
 from newretail.orders.models import Order, OrderAdjustment, OrderEvent, OrderLine
-from newretail.orders.payloads import line_payload, order_payload
-from newretail.orders.queries import unpaid_ttl
+from newretail.orders.queries import order_with_key, unpaid_ttl
 from newretail.tenancy.access import require_perm, require_store_access, require_warehouse_access
 from newretail.tenancy.models import Merchant, User, Warehouse
 from newretail.tenancy.roles import Perm
@@ -73,13 +70,6 @@ _PRICING_CHANNEL = {Order.Channel.POINTS_MALL: "mall"}
 _NO_PROMOTIONS = Offers()
 # Which product flag decides whether a channel may sell it.
 _STORE_CHANNELS = frozenset({Order.Channel.POS, Order.Channel.SCAN_TO_BUY})
-
-
-class _Replayed(Exception):
-    """Raised inside the create transaction to roll back a losing concurrent create."""
-
-    def __init__(self, order: Order) -> None:
-        self.order = order
 
 
 def merchant_row(merchant: Merchant | int) -> Merchant:
@@ -116,7 +106,10 @@ def sellable(sku: Sku, channel: str, now: dt.datetime) -> bool:
 def load_skus(merchant_id: int, sku_ids: Iterable[int]) -> dict[int, Sku]:
     """The merchant's SKUs by id with their products; another merchant's or a deleted one is 404."""
     ids = list(sku_ids)
-    skus = {sku.pk: sku for sku in live_skus(merchant_id).select_related("product").filter(pk__in=ids)}
+    if connection.vendor == "postgresql":
+        skus = live_skus_with_products(merchant_id, ids)
+    else:
+        skus = {sku.pk: sku for sku in live_skus(merchant_id).select_related("product").filter(pk__in=ids)}
     if len(skus) != len(ids):
         raise not_found()  # ids don't leak
     return skus
@@ -222,7 +215,9 @@ def quote_order(
     cart = cart_lines_for(merchant_id, store.pk if store else None, skus, lines)
     if price_overrides:
         cart = [
-            dataclasses.replace(line, campaign_price_fen=price_overrides[line.sku_id], campaign_name=_("Price override"))
+            dataclasses.replace(
+                line, campaign_price_fen=price_overrides[line.sku_id], campaign_name=_("Price override")
+            )
             if line.sku_id in price_overrides
             else line
             for line in cart
@@ -337,7 +332,7 @@ def create_order(
     merchant = merchant_row(merchant)
     key = clean_idempotency_key(idempotency_key, error=OrderError.INVALID_IDEMPOTENCY_KEY)
     if key is not None:
-        existing = Order.objects.filter(merchant_id=merchant.pk, idempotency_key=key).first()
+        existing = order_with_key(merchant.pk, key)
         if existing is not None:
             return existing
     cleaned = clean_lines(lines)
@@ -378,8 +373,14 @@ def create_order(
 def _create_once(**kwargs: Any) -> Order:
     try:
         return _create(**kwargs)
-    except _Replayed as replay:
-        return replay.order
+    except KeyTaken as taken:
+        # A concurrent create with the same key won (its transaction rolled ours back): the
+        # replay returns its order.
+        key, merchant = kwargs["key"], kwargs["merchant"]
+        winner = order_with_key(merchant.pk, key) if key else None
+        if winner is None:
+            raise taken.error from None
+        return winner
 
 
 @transaction.atomic
@@ -429,65 +430,38 @@ def _create(
             payable=format_fen(priced.payable_fen),
             expected=format_fen(expected_payable_fen),
         )
-    number = next_document_number(merchant=merchant, prefix=SALES_ORDER)
-    try:
-        with transaction.atomic():
-            order = Order.objects.create(
-                merchant_id=merchant.pk,
-                number=number,
-                channel=channel,
-                store=quote.source.store,
-                member=buyer,
-                fulfilment=fulfilment,
-                warehouse=quote.source.warehouse,
-                goods_list_fen=priced.goods_list_fen,
-                discount_fen=priced.discount_fen,
-                shipping_fen=priced.shipping_fen,
-                payable_fen=priced.payable_fen,
-                shipping_address=dict(quote.address),
-                delivery_distance_m=quote.source.distance_m
-                if fulfilment == Order.Fulfilment.DELIVERY
-                else None,
-                buyer_note=note,
-                idempotency_key=key,
-                expires_at=now + ttl,
-            )
-    except IntegrityError:
-        winner = Order.objects.filter(merchant_id=merchant.pk, idempotency_key=key).first() if key else None
-        if winner is None:
-            raise
-        raise _Replayed(winner) from None
-
-    order_lines, adjustments = _write_lines(order, priced, quote.skus)
-    take_for_order(order=order, priced=priced, member=buyer)
-    # Held in SKU-id order: concurrent orders lock stock rows in one order (no deadlocks).
-    reserve_stock_lines(
-        merchant=merchant.pk,
-        warehouse=quote.source.warehouse,
-        lines=[(line.sku, line.quantity) for line in order_lines],
-        reference=order.reservation_reference,
-        ttl=ttl + HOLD_GRACE,
-    )
-    created = OrderEvent.objects.create(merchant_id=merchant.pk, order=order, kind="created", actor=actor)
-    record_event(
+    order = Order(
         merchant_id=merchant.pk,
-        name="order.created",
-        aggregate=order,
-        payload=order_payload(
-            order,
-            warehouse_id=order.warehouse_id,
-            goods_list_fen=order.goods_list_fen,
-            goods_final_fen=order.goods_final_fen,
-            discount_fen=order.discount_fen,
-            shipping_fen=order.shipping_fen,
-            payable_fen=order.payable_fen,
-            lines=[line_payload(line) for line in order_lines],
-        ),
+        channel=channel,
+        store=quote.source.store,
+        member=buyer,
+        fulfilment=fulfilment,
+        warehouse=quote.source.warehouse,
+        goods_list_fen=priced.goods_list_fen,
+        discount_fen=priced.discount_fen,
+        shipping_fen=priced.shipping_fen,
+        payable_fen=priced.payable_fen,
+        shipping_address=dict(quote.address),
+        delivery_distance_m=quote.source.distance_m if fulfilment == Order.Fulfilment.DELIVERY else None,
+        buyer_note=note,
+        idempotency_key=key,
+        expires_at=now + ttl,
     )
+    order_lines, adjustments = _lines_and_adjustments(order, priced, quote.skus)
+    written = write_new_order(
+        merchant=merchant,
+        prefix=SALES_ORDER,
+        order=order,
+        lines=order_lines,
+        adjustments=adjustments,
+        hold_ttl=ttl + HOLD_GRACE,
+        actor=actor,
+    )
+    take_for_order(order=order, priced=priced, member=buyer)
     if order.payable_fen == 0:
         mark_order_paid(order=order, tenders=[])
     else:
-        _carry_what_was_written(order, order_lines, adjustments, [created])
+        _carry_what_was_written(order, written.lines, written.adjustments, [written.created])
     return order
 
 
@@ -521,9 +495,10 @@ def _check_totals(priced: PricedCart) -> None:
         raise AssertionError("priced cart does not add up")
 
 
-def _write_lines(
+def _lines_and_adjustments(
     order: Order, priced: PricedCart, skus: Mapping[int, Sku]
 ) -> tuple[list[OrderLine], list[OrderAdjustment]]:
+    """The order's lines (bought ones by SKU id, then gifts) and price adjustments, not written."""
     lines = []
     ordered = sorted(priced.lines, key=lambda line: (line.is_gift, line.sku_id))
     for priced_line in ordered:
@@ -531,7 +506,6 @@ def _write_lines(
         lines.append(
             OrderLine(
                 merchant_id=order.merchant_id,
-                order=order,
                 sku=sku,
                 product_name=sku.product.name[:100],
                 spec_text=sku.spec_text[:200],
@@ -542,10 +516,6 @@ def _write_lines(
                 is_gift=priced_line.is_gift,
             )
         )
-    OrderLine.objects.bulk_create(lines)
-    if any(line.pk is None for line in lines):  # backends without RETURNING ids
-        by_sku = {(line.sku_id, line.is_gift): line for line in OrderLine.objects.filter(order=order)}
-        lines = [by_sku[(line.sku_id, line.is_gift)] for line in lines]
     by_line_id = {priced_line.line_id: line for priced_line, line in zip(ordered, lines, strict=True)}
     adjustments = []
     for priced_line in priced.lines:
@@ -554,14 +524,12 @@ def _write_lines(
     for adjustment in priced.adjustments:
         if not adjustment.line_ids:  # order-level: shipping fees, surcharges, waivers
             adjustments.append(_adjustment(order, adjustment, None))
-    OrderAdjustment.objects.bulk_create(adjustments)
     return lines, adjustments
 
 
 def _adjustment(order: Order, adjustment: Any, line: OrderLine | None) -> OrderAdjustment:
     return OrderAdjustment(
         merchant_id=order.merchant_id,
-        order=order,
         line=line,
         source=adjustment.source[:32],
         kind=adjustment.kind[:32],
