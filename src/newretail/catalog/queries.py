@@ -131,8 +131,10 @@ def _live_skus_sql() -> str:
 
 
 def live_skus_with_products(merchant_id: int, ids: Sequence[int]) -> dict[int, Sku]:
-    """``live_skus(merchant_id).select_related("product").filter(pk__in=ids)`` by id, as one
-    prepared read (PostgreSQL only): placing an order reads its SKUs this way."""
+    """``live_skus(merchant_id).select_related("product").filter(pk__in=ids)`` by id: placing an
+    order reads its SKUs this way, on PostgreSQL as one prepared read."""
+    if connection.vendor != "postgresql":
+        return {sku.pk: sku for sku in live_skus(merchant_id).select_related("product").filter(pk__in=ids)}
     found = {}
     for row in read_prepared(_live_skus_sql(), {"merchant": merchant_id, "ids": list(ids)}):
         sku = from_row(Sku, row)

@@ -75,9 +75,7 @@ def record_event(*, merchant_id: int, name: str, payload: dict[str, Any], aggreg
     """Write ``name`` to the outbox with a delivery per subscriber, in the caller's transaction."""
     event, deliveries = new_event(merchant_id=merchant_id, name=name, payload=payload, aggregate=aggregate)
     event.save(force_insert=True)
-    for delivery in deliveries:
-        delivery.event = event
-    EventDelivery.objects.bulk_create(deliveries)
+    EventDelivery.objects.bulk_create(deliveries)  # their event_id is taken from the saved event
     deliver_after_commit(event, deliveries)
     return event
 

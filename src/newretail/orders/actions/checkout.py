@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from newretail.catalog.models import Sku
@@ -106,10 +106,7 @@ def sellable(sku: Sku, channel: str, now: dt.datetime) -> bool:
 def load_skus(merchant_id: int, sku_ids: Iterable[int]) -> dict[int, Sku]:
     """The merchant's SKUs by id with their products; another merchant's or a deleted one is 404."""
     ids = list(sku_ids)
-    if connection.vendor == "postgresql":
-        skus = live_skus_with_products(merchant_id, ids)
-    else:
-        skus = {sku.pk: sku for sku in live_skus(merchant_id).select_related("product").filter(pk__in=ids)}
+    skus = live_skus_with_products(merchant_id, ids)
     if len(skus) != len(ids):
         raise not_found()  # ids don't leak
     return skus

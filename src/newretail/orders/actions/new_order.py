@@ -3,7 +3,7 @@ holds in its warehouse, the first timeline entry and ``order.created`` in the ou
 
 ``checkout.create_order`` prices and builds the rows (unsaved model instances) and calls
 ``write_new_order`` inside its transaction. On PostgreSQL every row is written by ONE statement
-(``_ONE_STATEMENT``, data-modifying CTEs): placing an order is the platform's hottest write and a
+(``_statement``, data-modifying CTEs): placing an order is the platform's hottest write and a
 statement's round trip and ORM compilation cost more than its execution (bench/bench_orders.py).
 Elsewhere (SQLite) the same rows are written through the ORM, one table after another. Both give
 the same rows and the same guarantees:
@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from functools import cache
 
 from django.db import IntegrityError, connection
 
@@ -70,10 +71,6 @@ class NewOrder:
     actor: User | None
 
 
-def astuple_shallow(new: NewOrder) -> tuple:
-    return tuple(getattr(new, f.name) for f in fields(new))
-
-
 @dataclass(frozen=True)
 class Written:
     order: Order
@@ -114,8 +111,8 @@ def _created_payload(order: Order, lines: list[OrderLine]) -> dict:
 
 
 def _through_the_orm(new: NewOrder) -> Written:
-    merchant, prefix, order, lines, adjustments, hold_ttl, actor = astuple_shallow(new)
-    order.number = next_document_number(merchant=merchant, prefix=prefix)
+    merchant, order, lines, adjustments = new.merchant, new.order, new.lines, new.adjustments
+    order.number = next_document_number(merchant=merchant, prefix=new.prefix)
     try:
         order.save(force_insert=True)
     except IntegrityError as error:
@@ -137,9 +134,9 @@ def _through_the_orm(new: NewOrder) -> Written:
         warehouse=order.warehouse,
         lines=[(line.sku, line.quantity) for line in lines],
         reference=order.reservation_reference,
-        ttl=hold_ttl,
+        ttl=new.hold_ttl,
     )
-    created = OrderEvent.objects.create(merchant_id=merchant.pk, order=order, kind="created", actor=actor)
+    created = OrderEvent.objects.create(merchant_id=merchant.pk, order=order, kind="created", actor=new.actor)
     record_event(
         merchant_id=merchant.pk, name="order.created", aggregate=order, payload=_created_payload(order, lines)
     )
@@ -157,6 +154,7 @@ _EVENT = insert_columns(Event, skip=("aggregate_id", "payload"))
 _DELIVERY = insert_columns(EventDelivery, skip=("event_id",))
 
 
+@cache
 def _statement() -> str:
     """The statement, built once from the models' columns (its text never changes, whatever the
     number of lines). Each CTE writes one table; ``locked`` takes the stock rows' locks in SKU-id
@@ -244,29 +242,30 @@ FROM new_order
 """  # noqa: S608 (table and column names from the models; every value is a parameter)
 
 
-_SQL: str | None = None
-
-
 def _in_one_statement(new: NewOrder) -> Written:
-    merchant, prefix, order, lines, adjustments, hold_ttl, actor = astuple_shallow(new)
-    global _SQL
-    if _SQL is None:
-        _SQL = _statement()
+    merchant, prefix, order, lines, adjustments = (
+        new.merchant,
+        new.prefix,
+        new.order,
+        new.lines,
+        new.adjustments,
+    )
     now = clock.now()
     day = sequence_day(merchant)
     warehouse: Warehouse = order.warehouse
     by_sku = sorted(lines, key=lambda line: line.sku_id)
+    wanted = {line.sku_id: line.quantity for line in by_sku}
     holds = [
         Reservation(
             merchant_id=merchant.pk,
             warehouse=warehouse,
             sku_id=line.sku_id,
             quantity=line.quantity,
-            expires_at=now + hold_ttl if hold_ttl is not None else None,
+            expires_at=now + new.hold_ttl,
         )
         for line in by_sku
     ]
-    timeline = OrderEvent(merchant_id=merchant.pk, kind="created", actor=actor)
+    timeline = OrderEvent(merchant_id=merchant.pk, kind="created", actor=new.actor)
     # aggregate_id and payload are written by the statement, which knows the order's id.
     event, deliveries = new_event(merchant_id=merchant.pk, name="order.created", payload={}, aggregate=order)
     params: dict = {
@@ -277,11 +276,12 @@ def _in_one_statement(new: NewOrder) -> Written:
         "number_digits": NUMBER_DIGITS,
         "warehouse": warehouse.pk,
         "now": now,
-        "hold_skus": [line.sku_id for line in by_sku],
-        "hold_quantities": [line.quantity for line in by_sku],
+        "hold_skus": list(wanted),
+        "hold_quantities": list(wanted.values()),
         "reference_prefix": Order.RESERVATION_PREFIX,
-        "line_payloads": _json([line_payload(line) for line in lines]),
-        "payload": _json(
+        # As the payload's JSONField writes it (no encoder); the ids are added by the statement.
+        "line_payloads": json.dumps([line_payload(line) for line in lines]),
+        "payload": json.dumps(
             {k: v for k, v in _created_payload(order, []).items() if k not in ("order_id", "number", "lines")}
         ),
     }
@@ -303,23 +303,19 @@ def _in_one_statement(new: NewOrder) -> Written:
     params.update(one_row_params(event, _EVENT, "e"))
     params.update(many_rows_params(deliveries, _DELIVERY, "d"))
     try:
-        row = fetch_prepared(_SQL, params)
-        order_id, number, line_ids, adjustment_ids, held, timeline_id, event_id, _n = row
-    except IntegrityError as error:
-        if "idempotency" not in str(error):
-            raise
+        row = fetch_prepared(_statement(), params)
+    except IntegrityError as error:  # as through the ORM: the caller looks for the key's order
         raise KeyTaken(error) from None
-    if len(held) != len(by_sku):
-        short = {sku_id for sku_id, *_ in held}
-        missing = next(line for line in by_sku if line.sku_id not in short)
-        raise insufficient(warehouse, missing.sku, missing.quantity)
+    order_id, number, line_ids, adjustment_ids, held, timeline_id, event_id, _deliveries = row
+    if len(held) != len(wanted):
+        short = next(line for line in by_sku if line.sku_id not in {sku_id for sku_id, *_ in held})
+        raise insufficient(warehouse, short.sku, short.quantity)
     for sku_id, on_hand, reserved, threshold in held:
-        quantity = next(line.quantity for line in by_sku if line.sku_id == sku_id)
         stock_events.check_low_stock(
             merchant_id=merchant.pk,
             warehouse_id=warehouse.pk,
             sku_id=sku_id,
-            before=on_hand - reserved + quantity,
+            before=on_hand - reserved + wanted[sku_id],
             after=on_hand - reserved,
             threshold=threshold,
         )
@@ -337,10 +333,6 @@ def _in_one_statement(new: NewOrder) -> Written:
     event.pk = event_id
     deliver_after_commit(event, deliveries)
     return Written(order=order, lines=lines, adjustments=adjustments, created=timeline)
-
-
-def _json(value) -> str:
-    return json.dumps(value)  # as the payload's JSONField writes it (no encoder)
 
 
 def _saved(obj) -> None:
