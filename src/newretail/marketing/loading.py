@@ -20,10 +20,15 @@ from newretail.marketing.pricing import Promotion as PromotionOffer
 CACHE_SECONDS = 3600  # bounded staleness even if an invalidation were lost
 
 
-def cache_version(name: str, merchant_id: int) -> int:
-    """A per-merchant version number for a cached read; bumping it makes old entries unreachable."""
-    key = f"marketing:{name}:version:{merchant_id}"
-    version = cache.get(key)
+def _version_key(name: str, merchant_id: int) -> str:
+    return f"marketing:{name}:version:{merchant_id}"
+
+
+def cache_version(name: str, merchant_id: int, *, found: int | None = None) -> int:
+    """A per-merchant version number for a cached read; bumping it makes old entries unreachable.
+    ``found``: the value already read (``cache_versions``)."""
+    key = _version_key(name, merchant_id)
+    version = found if found is not None else cache.get(key)
     if version is None:
         # Start from the clock, not 1: after the key is evicted, an old version's data can't match.
         candidate = time.time_ns()
@@ -34,8 +39,15 @@ def cache_version(name: str, merchant_id: int) -> int:
     return int(version)
 
 
+def cache_versions(names: Iterable[str], merchant_id: int) -> dict[str, int]:
+    """``cache_version`` of each of ``names``, read in one round trip."""
+    keys = {name: _version_key(name, merchant_id) for name in names}
+    found = cache.get_many(list(keys.values()))
+    return {name: cache_version(name, merchant_id, found=found.get(key)) for name, key in keys.items()}
+
+
 def bump_cache_version(name: str, merchant_id: int) -> None:
-    key = f"marketing:{name}:version:{merchant_id}"
+    key = _version_key(name, merchant_id)
     try:
         cache.incr(key)
     except ValueError:  # no version yet: any fresh one is new
@@ -92,10 +104,18 @@ class MerchantOffers:
     limited: frozenset[int]
 
 
-def running_promotions(merchant_id: int, now: dt.datetime) -> MerchantOffers:
-    """The merchant's active promotions not yet over, as the engine's ``Offers`` (cached)."""
-    key = f"marketing:offers:{merchant_id}:{cache_version('offers', merchant_id)}"
-    found = cache.get(key)
+def offers_key(merchant_id: int, version: int) -> str:
+    return f"marketing:offers:{merchant_id}:{version}"
+
+
+def running_promotions(
+    merchant_id: int, now: dt.datetime, *, key: str | None = None, found: MerchantOffers | None = None
+) -> MerchantOffers:
+    """The merchant's active promotions not yet over, as the engine's ``Offers`` (cached).
+    ``key`` and ``found``: the cache entry already looked up (``queries.pricing_inputs``)."""
+    if key is None:
+        key = offers_key(merchant_id, cache_version("offers", merchant_id))
+        found = cache.get(key)
     if found is None:
         rows = list(
             Promotion.objects.filter(merchant_id=merchant_id, status=Promotion.Status.ACTIVE, ends_at__gt=now)

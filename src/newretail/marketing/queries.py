@@ -19,7 +19,9 @@ from newretail.marketing.errors import MarketingError
 from newretail.marketing.loading import (
     bump_cache_version,
     cache_version,
+    cache_versions,
     coupon_offer,
+    offers_key,
     promotion_allowances,
     running_promotions,
 )
@@ -46,10 +48,18 @@ def shipping_settings_for(merchant_id: int) -> ShippingSettings:
     return settings or ShippingSettings(merchant_id=merchant_id)
 
 
-def pricing_rules_for(merchant_id: int) -> ShippingRules:
-    """The shipping rules ``pricing.price_cart`` needs, from Django's cache when fresh."""
-    key = f"marketing:shipping:{merchant_id}:{cache_version('shipping', merchant_id)}"
-    rules = cache.get(key)
+def _shipping_key(merchant_id: int, version: int) -> str:
+    return f"marketing:shipping:{merchant_id}:{version}"
+
+
+def pricing_rules_for(
+    merchant_id: int, *, key: str | None = None, rules: ShippingRules | None = None
+) -> ShippingRules:
+    """The shipping rules ``pricing.price_cart`` needs, from Django's cache when fresh. ``key``
+    and ``rules``: the cache entry already looked up (``pricing_inputs``)."""
+    if key is None:
+        key = _shipping_key(merchant_id, cache_version("shipping", merchant_id))
+        rules = cache.get(key)
     if rules is None:
         settings = shipping_settings_for(merchant_id)
         rules = ShippingRules(**{name: getattr(settings, name) for name in RULES_FIELDS})
@@ -64,18 +74,24 @@ class PricingInputs:
     offers: Offers
     allowances: dict[int, int]
     coupons: tuple[CouponOffer, ...]
+    rules: ShippingRules
 
 
 def pricing_inputs(
     merchant_id: int, *, member: Member | None, coupon_ids: Sequence[int] = (), now: dt.datetime
 ) -> PricingInputs:
-    """The running promotions (cached), this shopper's allowances on the limited ones (fresh) and
+    """The running promotions and the shipping rules (cached: both read in two round trips, the
+    versions and then the entries), this shopper's allowances on the limited ones (fresh) and
     the chosen coupons (each must be the member's and available)."""
-    running = running_promotions(merchant_id, now)
+    versions = cache_versions(("offers", "shipping"), merchant_id)
+    keys = (offers_key(merchant_id, versions["offers"]), _shipping_key(merchant_id, versions["shipping"]))
+    found = cache.get_many(keys)
+    running = running_promotions(merchant_id, now, key=keys[0], found=found.get(keys[0]))
     return PricingInputs(
         offers=running.offers,
         allowances=promotion_allowances(merchant_id, running.limited, member.pk if member else None),
         coupons=member_coupon_offers(merchant_id, member, coupon_ids),
+        rules=pricing_rules_for(merchant_id, key=keys[1], rules=found.get(keys[1])),
     )
 
 

@@ -40,7 +40,6 @@ from newretail.marketing.queries import (
     coupon_by_code,
     points_context,
     pricing_inputs,
-    pricing_rules_for,
 )
 from newretail.members.actions.cards import pricing_level_id
 from newretail.members.models import Member
@@ -230,7 +229,7 @@ def quote_order(
             else line
             for line in cart
         ]
-    rules = pricing_rules_for(merchant_id)
+    rules = inputs.rules
     wants_list = suggest or coupon_choices
     usable = tuple(available_coupon_offers(merchant_id, member)) if member is not None and wants_list else ()
     if suggest and usable:
