@@ -86,7 +86,7 @@ def _rows(sql: str, params: Mapping[str, Any], *, retry: bool) -> list[tuple]:
             with connection.wrap_database_errors:
                 cursor = _cursor()
                 _run(cursor, sql, params)
-                return cursor.fetchall() if cursor.description else []
+                return cursor.fetchall()  # every statement run here returns rows
         except OperationalError:
             if not retry or attempt == 2 or connection.is_usable():
                 raise

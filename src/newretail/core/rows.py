@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 
 @cache
@@ -62,10 +62,11 @@ def from_row(model: type[models.Model], row: Sequence[Any], start: int = 0) -> m
     values = list(row[start : start + len(names)])
     if values[pk_index] is None:
         return None
+    db = _db()
     for i, functions, column in converters:
         for function in functions:
-            values[i] = function(values[i], column, connection)
-    return model.from_db(connection.alias, names, values)
+            values[i] = function(values[i], column, db)
+    return model.from_db(db.alias, names, values)
 
 
 def width(model: type[models.Model]) -> int:
@@ -81,8 +82,14 @@ def _db_type(field: models.Field) -> str:
     return field.db_type(connection).split("(")[0]
 
 
-def _value(obj: models.Model, field: models.Field) -> Any:
-    return field.get_db_prep_save(field.pre_save(obj, add=True), connection=connection)
+def _value(obj: models.Model, field: models.Field, db: Any) -> Any:
+    return field.get_db_prep_save(field.pre_save(obj, add=True), connection=db)
+
+
+def _db() -> Any:
+    # The thread's connection itself: ``django.db.connection`` is a proxy that looks it up again
+    # on every attribute, and the values of a row ask for it many times.
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def one_row(fields: Sequence[models.Field], name: str) -> str:
@@ -91,7 +98,8 @@ def one_row(fields: Sequence[models.Field], name: str) -> str:
 
 
 def one_row_params(obj: models.Model, fields: Sequence[models.Field], name: str) -> dict[str, Any]:
-    return {f"{name}_{i}": _value(obj, field) for i, field in enumerate(fields)}
+    db = _db()
+    return {f"{name}_{i}": _value(obj, field, db) for i, field in enumerate(fields)}
 
 
 def many_rows(fields: Sequence[models.Field], name: str, extra: Sequence[tuple[str, str]] = ()) -> str:
@@ -111,7 +119,8 @@ def many_rows_params(
     extra: Mapping[str, list[Any]] | None = None,
 ) -> dict[str, Any]:
     """The arrays of a ``many_rows`` source; ``extra`` {column: one value per object}."""
-    params = {f"{name}_{i}": [_value(obj, field) for obj in objects] for i, field in enumerate(fields)}
+    db = _db()
+    params = {f"{name}_{i}": [_value(obj, field, db) for obj in objects] for i, field in enumerate(fields)}
     params.update({f"{name}_{column}": values for column, values in (extra or {}).items()})
     return params
 
